@@ -23,6 +23,8 @@ struct RequestOptions {
   int64_t max_filesize = 0;                       // 0: no limit
   bool insecure = false;                          // -k
   long ip_resolve = 0;                            // 0 any, 4 or 6 (-4 / -6)
+  bool fail = false;                              // --fail: status >= 400 is an error
+  std::string proxy;                              // empty: no proxy (never looked up per request)
 };
 
 // One request: the URL and where it came from.

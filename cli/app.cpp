@@ -1,0 +1,97 @@
+#include "cli/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/request_options.hpp"
+#include "core/fetch_command.hpp"
+#include "core/url_source.hpp"
+
+namespace greenfetch::cli {
+
+namespace {
+
+constexpr int k_usage_error = 2;
+
+int fetch_main(int argc, char** argv) {
+  FetchConfig config;
+  CLI::App app{"greenfetch: fetch many URLs at once through a green pool of fibers.\n"
+               "URLs come from the arguments, from -i FILE, or from stdin.",
+               "greenfetch"};
+  app.set_version_flag("-V,--version", "greenfetch " GREENFETCH_VERSION);
+  app.footer(
+      "Modes: greenfetch [get] [OPTIONS] [URL...]  (this one)\n"
+      "Exit status: 0 all URLs fetched, 1 some failed, 2 usage error.\n"
+      "See greenfetch(1) for every option and -w variable.");
+  app.add_option("urls", config.urls, "URLs to fetch (before those of -i)");
+  app.add_option("-i,--input", config.input_files,
+                 "Read URLs from FILE, one per line ('-' for stdin; blank lines and # comments "
+                 "are skipped)")
+      ->type_name("FILE");
+  app.add_option("-c,--concurrency", config.concurrency, "Transfers in flight at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_flag("--unordered", config.unordered,
+               "Emit results as transfers finish, not in input order");
+  app.add_option("-w,--write-out", config.write_out,
+                 "Print FORMAT for each URL instead of its body (curl's variables; @FILE reads "
+                 "it from a file)")
+      ->type_name("FORMAT");
+  app.add_option("--dns-servers", config.dns.servers,
+                 "DNS servers to use instead of the system's: ADDR[:PORT][,...]")
+      ->type_name("LIST");
+  app.add_option("--dns-timeout", 
+                 [&config](const CLI::results_t& r) {
+                   config.dns.timeout = parse_milliseconds(r.front(), "--dns-timeout");
+                   return true;
+                 },
+                 "Seconds before a DNS server is asked again (default 2; c-ares doubles it per "
+                 "try)")
+      ->type_name("SECONDS");
+  app.add_flag("-s,--silent", config.silent, "Print no error lines on stderr");
+  add_request_options(app, config.request);
+
+  try {
+    app.parse(argc, argv);
+    apply_request_options(config.request);
+    if (config.request.ip_resolve == 4) {
+      config.dns.family = AF_INET;
+    } else if (config.request.ip_resolve == 6) {
+      config.dns.family = AF_INET6;
+    }
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : k_usage_error;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "greenfetch: %s\n", e.what());
+    return k_usage_error;
+  }
+  try {
+    return run_fetch(std::move(config));
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "greenfetch: %s\n", e.what());
+    return k_usage_error;
+  }
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::vector<char*> args(argv, argv + argc);
+  if (args.size() > 1 && std::string(args[1]) == "get") {
+    args.erase(args.begin() + 1);
+  }
+  try {
+    return fetch_main(static_cast<int>(args.size()), args.data());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "greenfetch: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace greenfetch::cli

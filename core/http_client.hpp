@@ -1,0 +1,77 @@
+// HTTP over libcurl's multi socket interface, driven by the reactor. A green thread calls
+// fetch() and is suspended until its transfer ends. Names are resolved by the c-ares Resolver
+// and handed to libcurl with CURLOPT_RESOLVE, so libcurl never starts its resolver thread;
+// redirects are followed here, hop by hop, so that a redirect to another host is resolved
+// by c-ares too.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/curl_handles.hpp"
+#include "core/dns.hpp"
+#include "core/reactor.hpp"
+#include "core/request.hpp"
+#include "core/response.hpp"
+#include "core/timer.hpp"
+#include "core/waiter.hpp"
+
+namespace greenfetch {
+
+struct HttpClientOptions {
+  std::size_t max_connections = 0;       // idle connections kept for reuse; 0: libcurl's default
+  std::size_t max_host_connections = 0;  // connections to one host at once; 0: no limit
+};
+
+class HttpClient final : private FdHandler {
+ public:
+  HttpClient(Resolver& resolver, RequestOptions request_options = {},
+             HttpClientOptions options = {}, Reactor& reactor = Reactor::current());
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Fetches one URL in the calling green thread (or, on the main stack, by running the loop).
+  // Never throws for transfer failures: they are in Response::error.
+  Response fetch(const Request& request);
+
+  // Ends every transfer in flight with Error::cancelled (for SIGINT), now, from the loop.
+  void cancel_all();
+
+  const RequestOptions& request_options() const { return m_request_options; }
+  std::size_t in_flight() const { return m_active.size(); }
+
+ private:
+  struct Transfer;
+  struct Hop;
+
+  // libcurl callbacks (through the C trampolines in http_client.cpp)
+  int on_socket(curl_socket_t s, int what);
+  int on_timer(long timeout_ms);
+  void on_fd_events(int fd, uint32_t events) override;
+  void on_timer_fired();
+  void check_multi_info();
+
+  bool run_hop(Transfer& t, Hop& hop);
+  void setup_easy(CURL* easy, Transfer& t, const Hop& hop);
+  CurlEasy acquire_easy();
+  void release_easy(CurlEasy easy);
+
+  friend int http_client_socket_cb(CURL*, curl_socket_t, int, void*, void*);
+  friend int http_client_timer_cb(CURLM*, long, void*);
+  friend size_t http_client_write_cb(char*, size_t, size_t, void*);
+  friend size_t http_client_header_cb(char*, size_t, size_t, void*);
+
+  Reactor& m_reactor;
+  Resolver& m_resolver;
+  RequestOptions m_request_options;
+  CurlMulti m_multi;
+  CurlSlist m_headers;  // -H headers, shared by every transfer
+  Timer m_timer;
+  std::vector<CurlEasy> m_idle_easy;
+  std::vector<Transfer*> m_active;
+  bool m_cancelled = false;
+};
+
+}  // namespace greenfetch
