@@ -3,8 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <sys/socket.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -43,27 +41,26 @@ int fetch_main(int argc, char** argv) {
                  "Print FORMAT for each URL instead of its body (curl's variables; @FILE reads "
                  "it from a file)")
       ->type_name("FORMAT");
-  app.add_option("--dns-servers", config.dns.servers,
-                 "DNS servers to use instead of the system's: ADDR[:PORT][,...]")
-      ->type_name("LIST");
-  app.add_option("--dns-timeout", 
-                 [&config](const CLI::results_t& r) {
-                   config.dns.timeout = parse_milliseconds(r.front(), "--dns-timeout");
-                   return true;
-                 },
-                 "Seconds before a DNS server is asked again (default 2; c-ares doubles it per "
-                 "try)")
-      ->type_name("SECONDS");
-  app.add_flag("-s,--silent", config.silent, "Print no error lines on stderr");
-  add_request_options(app, config.request);
+  app.add_option("--per-host", config.per_host,
+                 "Requests to one host at once (0: no limit); others go on meanwhile")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  app.add_flag("-j,--json", config.json, "Print one JSON object per URL (JSON Lines)");
+  app.add_flag("--body", config.json_body, "With -j: put the body in the record");
+  app.add_option("-o,--output-dir", config.output_dir,
+                 "Save each body in DIR, in a file named after the URL's path (made unique)")
+      ->type_name("DIR");
+  app.add_flag("-s,--silent", config.silent, "No progress line and no error lines on stderr");
+  app.add_flag("--stats", config.stats, "Print a summary line on stderr at the end");
+  RequestArgs request_args;
+  request_args.dns = &config.dns;
+  add_request_options(app, config.request, request_args);
 
   try {
     app.parse(argc, argv);
-    apply_request_options(config.request);
-    if (config.request.ip_resolve == 4) {
-      config.dns.family = AF_INET;
-    } else if (config.request.ip_resolve == 6) {
-      config.dns.family = AF_INET6;
+    apply_request_options(config.request, request_args);
+    if (config.json_body && !config.json) {
+      throw UsageError("--body goes with -j/--json");
     }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : k_usage_error;

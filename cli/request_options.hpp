@@ -5,15 +5,26 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
+#include "core/dns.hpp"
 #include "core/request.hpp"
 
 namespace greenfetch::cli {
 
-// Adds -H, -A, -X, -I, -m, --connect-timeout, -k, ... to app, writing into options.
-void add_request_options(CLI::App& app, RequestOptions& options);
-// Checks what CLI11 could not (called after parse); throws UsageError naming the option.
-void apply_request_options(RequestOptions& options);
+// What the options give as text and apply_request_options() turns into RequestOptions.
+struct RequestArgs {
+  std::vector<std::string> data;         // -d values, in order
+  std::vector<std::string> data_binary;  // --data-binary values
+  std::string rate;                      // --rate text
+  std::string retry_on;                  // --retry-on text
+  ResolverOptions* dns = nullptr;        // where --dns-servers, --dns-timeout, -4/-6 go
+};
+
+// Adds -X, -H, -d, -A, -m, -k, --retry, --rate, --dns-servers ... to app.
+void add_request_options(CLI::App& app, RequestOptions& options, RequestArgs& args);
+// After parsing: reads -d @FILE, checks values; throws UsageError naming the option.
+void apply_request_options(RequestOptions& options, RequestArgs& args);
 
 // "1.5" (seconds) -> 1500 ms; throws UsageError naming the option on anything else.
 std::chrono::milliseconds parse_milliseconds(const std::string& text, const std::string& option);

@@ -30,6 +30,8 @@ std::string_view error_kind(Error e) {
       return "protocol";
     case Error::cancelled:
       return "cancelled";
+    case Error::output:
+      return "output";
   }
   return "unknown";
 }

@@ -19,6 +19,7 @@ enum class Error {
   too_many_redirects,  // more redirects than --max-redirs
   protocol,            // the server's answer is not valid HTTP, or any other transfer failure
   cancelled,           // the run was interrupted (SIGINT) before this transfer ended
+  output,              // the body could not be saved (-o DIR: disk full, permissions)
 };
 
 // Stable lower-case name used in JSON output and error lines ("dns", "timeout", ...).

@@ -8,10 +8,14 @@
 #include <optional>
 
 #include "core/green_pool.hpp"
+#include "core/host_limiter.hpp"
 #include "core/http_client.hpp"
 #include "core/json_record.hpp"
 #include "core/output.hpp"
+#include "core/progress.hpp"
 #include "core/reactor.hpp"
+#include "core/save_dir.hpp"
+#include "core/signals.hpp"
 #include "core/url_source.hpp"
 #include "core/write_out.hpp"
 
@@ -19,12 +23,15 @@ namespace greenfetch {
 
 namespace {
 
+// How long in-flight transfers may go on after the first Ctrl-C.
+constexpr auto k_interrupt_grace = std::chrono::milliseconds(900);
+
 struct Fetched {
   Response response;
   std::string origin;  // input file of the URL, empty for a command-line argument
 };
 
-void write_line(int fd, const std::string& line) {
+void write_all(int fd, const std::string& line) {
   std::size_t done = 0;
   while (done < line.size()) {
     ssize_t n = ::write(fd, line.data() + done, line.size() - done);
@@ -63,43 +70,81 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
       throw UsageError(e.what());
     }
     for (const std::string& name : write_out->unknown_variables()) {
-      write_line(err_fd, fmt::format("greenfetch: warning: unknown --write-out variable: '{}'\n",
-                                     name));
+      write_all(err_fd,
+                fmt::format("greenfetch: warning: unknown --write-out variable: '{}'\n", name));
     }
   }
   JsonRecordOptions json_options;
   json_options.include_body = config.json_body;
+  std::optional<SaveDir> save_dir;
+  if (!config.output_dir.empty()) {
+    save_dir.emplace(config.output_dir);
+  }
 
   Reactor reactor;
   std::optional<Resolver> resolver;
+  std::optional<HttpClient> client;
   try {
     resolver.emplace(config.dns, reactor);
+    HttpClientOptions client_options;
+    client_options.max_connections = config.concurrency;
+    client.emplace(*resolver, config.request, client_options, reactor);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  HttpClientOptions client_options;
-  client_options.max_connections = config.concurrency;
-  HttpClient client(*resolver, config.request, client_options, reactor);
   UrlSource source(std::move(config.urls), config.input_files);
   GreenPool pool(config.concurrency, reactor);
   Output out(out_fd);
+  RunStats stats;
+  Progress progress(stats, err_fd, config.progress && !config.silent && ::isatty(err_fd) != 0,
+                    reactor);
 
-  auto fetch_one = [&client](SourceLine&& line) {
-    return Fetched{client.fetch(line.request), std::move(line.origin)};
+  HostLimiter hosts(config.per_host, &pool);
+  auto fetch_one = [&client, &hosts](SourceLine&& line) {
+    HostLimiter::Slot slot = hosts.acquire(line.request.url);
+    return Fetched{client->fetch(line.request), std::move(line.origin)};
   };
   GreenPool::ImapOptions imap_options;
   imap_options.ordered = !config.unordered;
   auto results = pool.imap(fetch_one, source, imap_options);
 
-  std::size_t failures = 0;
+  // Ctrl-C: no new transfers; those in flight get a moment to finish, then are cancelled.
+  Timer cancel_timer([&client] { client->cancel_all(); });
+  InterruptWatch interrupt(
+      [&] {
+        results.stop();
+        cancel_timer.arm(reactor, Clock::now() + k_interrupt_grace);
+      },
+      reactor);
+
   int status = 0;
+  uint64_t cancelled = 0;
   try {
     while (std::optional<Fetched> f = results.next()) {
-      const Response& r = f->response;
+      Response& r = f->response;
+      ++stats.done;
+      stats.bytes += static_cast<uint64_t>(r.size_download);
+      if (results.input_done()) {
+        stats.total = results.pulled();
+      }
+      if (r.ok() && save_dir) {
+        try {
+          r.filename_effective = save_dir->save(r.url, r.body);
+        } catch (const std::runtime_error& e) {
+          r.error = Error::output;
+          r.error_message = e.what();
+        }
+      }
+      if (r.error == Error::cancelled) {
+        ++cancelled;
+        ++stats.failed;
+        continue;  // one summary line below instead of a line per transfer
+      }
       if (!r.ok()) {
-        ++failures;
+        ++stats.failed;
         if (!config.silent) {
-          write_line(err_fd, error_line(*f));
+          progress.clear();
+          write_all(err_fd, error_line(*f));
         }
       }
       if (config.json) {
@@ -108,13 +153,13 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
         out.write(line);
       } else if (write_out) {
         out.write(write_out->render(r));
-      } else {
+      } else if (!save_dir) {
         out.write(r.body);
       }
       if (out.broken()) {
         // The reader went away (`| head -1`): stop quietly, as a killed pipeline stage would.
         results.stop();
-        client.cancel_all();
+        client->cancel_all();
         break;
       }
       if (!results.ready()) {
@@ -122,21 +167,31 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
       }
     }
   } catch (const std::runtime_error& e) {
-    // An input that fails mid-stream: the results so far are out; report it like bad usage.
+    // The input failed mid-stream: the results so far are out; report it like bad usage.
     out.flush();
-    write_line(err_fd, fmt::format("greenfetch: {}\n", e.what()));
+    progress.clear();
+    write_all(err_fd, fmt::format("greenfetch: {}\n", e.what()));
     status = 2;
   }
   out.flush();
+  progress.clear();
   if (out.broken()) {
-    results.stop();
-    client.cancel_all();
     return 128 + SIGPIPE;
+  }
+  if (config.stats) {
+    write_all(err_fd, "greenfetch: " + Progress::summary(stats) + "\n");
+  }
+  if (interrupt.interrupted()) {
+    if (!config.silent) {
+      write_all(err_fd, fmt::format("greenfetch: interrupted; {} transfers cancelled\n",
+                                    cancelled));
+    }
+    return interrupt.exit_status();
   }
   if (status != 0) {
     return status;
   }
-  return failures > 0 ? 1 : 0;
+  return stats.failed > 0 ? 1 : 0;
 }
 
 }  // namespace greenfetch

@@ -9,7 +9,7 @@ GreenPool::GreenPool(std::size_t size, Reactor& reactor)
 
 GreenPool::~GreenPool() { waitall(); }
 
-void GreenPool::spawn(std::function<void()> fn) {
+void GreenPool::acquire_slot() {
   if (m_running >= m_size) {
     Waiter w(m_reactor);
     m_slot_waiters.push_back(&w);
@@ -17,6 +17,20 @@ void GreenPool::spawn(std::function<void()> fn) {
   } else {
     ++m_running;
   }
+}
+
+void GreenPool::lend_slot() {
+  ++m_lent;
+  thread_finished();
+}
+
+void GreenPool::return_slot() {
+  acquire_slot();
+  --m_lent;
+}
+
+void GreenPool::spawn(std::function<void()> fn) {
+  acquire_slot();
   m_reactor.spawn([this, fn = std::move(fn)] {
     try {
       fn();
@@ -37,7 +51,7 @@ void GreenPool::thread_finished() {
     return;
   }
   --m_running;
-  if (m_running == 0) {
+  if (m_running == 0 && m_lent == 0) {
     std::vector<Waiter*> idle;
     idle.swap(m_idle_waiters);
     for (Waiter* w : idle) {
@@ -47,7 +61,7 @@ void GreenPool::thread_finished() {
 }
 
 void GreenPool::waitall() {
-  while (m_running > 0) {
+  while (m_running > 0 || m_lent > 0) {
     Waiter w(m_reactor);
     m_idle_waiters.push_back(&w);
     w.wait();

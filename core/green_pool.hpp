@@ -36,6 +36,13 @@ class GreenPool {
   void spawn(std::function<void()> fn);
   void waitall();
 
+  // For a green thread of this pool that must wait for something other than its own work
+  // (a per-host limit): release_slot() lets another thread run meanwhile, acquire_slot()
+  // takes a slot back (waiting while the pool is full).
+  void lend_slot();
+  void return_slot();
+  void acquire_slot();
+
   std::size_t size() const { return m_size; }
   std::size_t running() const { return m_running; }
   std::size_t free() const { return m_running >= m_size ? 0 : m_size - m_running; }
@@ -61,6 +68,7 @@ class GreenPool {
   Reactor& m_reactor;
   std::size_t m_size;
   std::size_t m_running = 0;
+  std::size_t m_lent = 0;  // threads alive but waiting without a slot (lend_slot)
   std::deque<Waiter*> m_slot_waiters;  // spawners waiting for a free slot, first come first served
   std::vector<Waiter*> m_idle_waiters;  // waitall() callers
 };
@@ -126,6 +134,9 @@ class GreenPool::Imap {
   }
 
   std::size_t in_flight() const { return m_outstanding; }
+  // Items pulled from the source so far, and whether the source is exhausted (or stopped).
+  uint64_t pulled() const { return m_next_seq; }
+  bool input_done() const { return m_feeder_done; }
 
  private:
   struct Slot {

@@ -2,7 +2,11 @@
 
 #include <sys/epoll.h>
 
+#include <strings.h>
+
 #include <algorithm>
+#include <cmath>
+#include <ctime>
 #include <cstring>
 #include <mutex>
 
@@ -20,6 +24,9 @@ struct HttpClient::Hop {
   long port = 0;
   std::string method;  // "GET", "HEAD", "POST" or a custom one
   bool send_body = false;
+  std::string scheme;     // "http" or "https"
+  std::string proxy;      // the proxy for this hop, empty for none
+  bool same_host = true;  // still the first URL's host: credentials may be sent
 };
 
 // One fetch in flight: found again from libcurl through CURLOPT_PRIVATE.
@@ -107,8 +114,8 @@ std::string http_version_name(long v) {
 
 // Splits an http(s) URL into host and port with libcurl's URL API (and gives back the URL
 // as libcurl normalised it). Returns an error message, or an empty string on success.
-std::string parse_target(const std::string& url, std::string& normalized, std::string& host,
-                         long& port) {
+std::string parse_target(const std::string& url, std::string& normalized, std::string& scheme_out,
+                         std::string& host, long& port, long default_port = 0) {
   CurlUrl u(curl_url());
   if (!u) {
     throw std::bad_alloc();
@@ -122,22 +129,69 @@ std::string parse_target(const std::string& url, std::string& normalized, std::s
     return "malformed URL: no scheme";
   }
   CurlString scheme(part);
-  if (std::strcmp(scheme.get(), "http") != 0 && std::strcmp(scheme.get(), "https") != 0) {
-    return std::string("unsupported scheme '") + scheme.get() + "'";
+  scheme_out.assign(scheme.get());
+  if (default_port == 0 && scheme_out != "http" && scheme_out != "https") {
+    return "unsupported scheme '" + scheme_out + "'";
   }
   if (curl_url_get(u.get(), CURLUPART_HOST, &part, 0) != CURLUE_OK) {
     return "malformed URL: no host";
   }
   host.assign(CurlString(part).get());
-  if (curl_url_get(u.get(), CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+  if (curl_url_get(u.get(), CURLUPART_PORT, &part, default_port != 0 ? 0 : CURLU_DEFAULT_PORT) ==
+      CURLUE_OK) {
+    port = std::strtol(CurlString(part).get(), nullptr, 10);
+  } else if (default_port != 0) {
+    port = default_port;
+  } else {
     return "malformed URL: no port";
   }
-  port = std::strtol(CurlString(part).get(), nullptr, 10);
   if (curl_url_get(u.get(), CURLUPART_URL, &part, 0) != CURLUE_OK) {
     return "malformed URL";
   }
   normalized.assign(CurlString(part).get());
   return {};
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return s;
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+// curl's NO_PROXY rule: "*" matches every host; otherwise a host matches a name in the
+// list when it is that name or ends with "." and that name (a leading dot is ignored).
+bool noproxy_matches(const std::string& list, const std::string& host) {
+  std::string h = lower(host);
+  if (h.size() > 2 && h.front() == '[') {
+    h = h.substr(1, h.size() - 2);
+  }
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) {
+      end = list.size();
+    }
+    std::string name = lower(list.substr(start, end - start));
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (!name.empty() && name.front() == '.') {
+      name.erase(0, 1);
+    }
+    if (name == "*") {
+      return true;
+    }
+    if (!name.empty() && (h == name || (h.size() > name.size() && h.ends_with("." + name)))) {
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
 }
 
 }  // namespace
@@ -193,7 +247,9 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
     : m_reactor(reactor),
       m_resolver(resolver),
       m_request_options(std::move(request_options)),
-      m_timer([this] { on_timer_fired(); }) {
+      m_timer([this] { on_timer_fired(); }),
+      m_rate(m_request_options.rate),
+      m_random(std::random_device{}()) {
   curl_global_once();
   m_multi.reset(curl_multi_init());
   if (!m_multi) {
@@ -211,13 +267,108 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
     curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS,
                       static_cast<long>(options.max_host_connections));
   }
-  for (const std::string& h : m_request_options.headers) {
+  const RequestOptions& o = m_request_options;
+  for (const std::string& h : o.headers) {
     m_headers.append(h);
   }
+  for (const std::string& entry : o.resolve) {
+    // HOST:PORT:ADDR[,ADDR]: the key is the part before the second colon.
+    std::size_t first = entry.find(':');
+    std::size_t second = first == std::string::npos ? first : entry.find(':', first + 1);
+    if (second == std::string::npos) {
+      throw std::invalid_argument("--resolve '" + entry + "' is not HOST:PORT:ADDRESS");
+    }
+    m_user_resolve.emplace_back(lower(entry.substr(0, second)), entry);
+  }
+  for (const std::string& entry : o.connect_to) {
+    // HOST1:PORT1:HOST2:PORT2, where a host may be [IPv6] and any part may be empty.
+    std::vector<std::string> parts;
+    std::size_t i = 0;
+    std::string cur;
+    while (i <= entry.size()) {
+      if (i < entry.size() && entry[i] == '[') {
+        std::size_t close = entry.find(']', i);
+        if (close == std::string::npos) {
+          break;
+        }
+        cur += entry.substr(i, close - i + 1);
+        i = close + 1;
+        continue;
+      }
+      if (i == entry.size() || entry[i] == ':') {
+        parts.push_back(cur);
+        cur.clear();
+      } else {
+        cur += entry[i];
+      }
+      ++i;
+    }
+    if (parts.size() != 4) {
+      throw std::invalid_argument("--connect-to '" + entry + "' is not HOST1:PORT1:HOST2:PORT2");
+    }
+    ConnectTo rule{lower(parts[0]), std::strtol(parts[1].c_str(), nullptr, 10), parts[2],
+                   std::strtol(parts[3].c_str(), nullptr, 10)};
+    m_connect_rules.push_back(rule);
+    m_connect_to.append(entry);
+  }
+  if (o.proxy_from_env) {
+    // Read once: libcurl would otherwise look at the environment for every transfer.
+    m_env_http_proxy = env("http_proxy");
+    m_env_https_proxy = env("https_proxy").empty() ? env("HTTPS_PROXY") : env("https_proxy");
+    std::string all = env("all_proxy").empty() ? env("ALL_PROXY") : env("all_proxy");
+    if (m_env_http_proxy.empty()) {
+      m_env_http_proxy = all;
+    }
+    if (m_env_https_proxy.empty()) {
+      m_env_https_proxy = all;
+    }
+  }
+  m_noproxy = o.noproxy;
+  if (m_noproxy.empty() && o.proxy_from_env) {
+    m_noproxy = env("no_proxy").empty() ? env("NO_PROXY") : env("no_proxy");
+  }
+  if (!o.cookies.empty() || !o.cookie_jar.empty()) {
+    // One cookie jar for the whole run, shared by every easy handle (one thread: no locks).
+    m_share = {curl_share_init(), [](CURLSH* sh) { curl_share_cleanup(sh); }};
+    curl_share_setopt(m_share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+    CurlEasy loader(curl_easy_init());
+    curl_easy_setopt(loader.get(), CURLOPT_SHARE, m_share.get());
+    bool files = false;
+    for (const std::string& c : o.cookies) {
+      if (c.find('=') == std::string::npos) {  // like curl -b: no '=' means a file
+        curl_easy_setopt(loader.get(), CURLOPT_COOKIEFILE, c.c_str());
+        files = true;
+      }
+    }
+    if (files) {
+      curl_easy_setopt(loader.get(), CURLOPT_COOKIELIST, "RELOAD");
+    }
+  }
+}
+
+void HttpClient::save_cookies() {
+  if (!m_share || m_request_options.cookie_jar.empty()) {
+    return;
+  }
+  CurlEasy writer(curl_easy_init());
+  curl_easy_setopt(writer.get(), CURLOPT_SHARE, m_share.get());
+  curl_easy_setopt(writer.get(), CURLOPT_COOKIEJAR, m_request_options.cookie_jar.c_str());
+  curl_easy_setopt(writer.get(), CURLOPT_COOKIELIST, "FLUSH");
+}
+
+std::string HttpClient::proxy_for(const std::string& scheme, const std::string& host) const {
+  const std::string& p = !m_request_options.proxy.empty() ? m_request_options.proxy
+                         : scheme == "https"              ? m_env_https_proxy
+                                                          : m_env_http_proxy;
+  if (p.empty() || (!m_noproxy.empty() && noproxy_matches(m_noproxy, host))) {
+    return {};
+  }
+  return p;
 }
 
 HttpClient::~HttpClient() {
   cancel_all();
+  save_cookies();
   m_idle_easy.clear();
   m_multi.reset();  // may call the socket callback: the reactor is still alive
   m_timer.cancel();
@@ -337,7 +488,41 @@ void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   // An explicit proxy (empty: none) spares libcurl a look at the environment per transfer.
-  curl_easy_setopt(e, CURLOPT_PROXY, o.proxy.c_str());
+  curl_easy_setopt(e, CURLOPT_PROXY, hop.proxy.c_str());
+  if (!m_connect_to.empty()) {
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, m_connect_to.get());
+  }
+  if (m_share) {
+    curl_easy_setopt(e, CURLOPT_SHARE, m_share.get());
+    for (const std::string& c : o.cookies) {
+      if (c.find('=') != std::string::npos) {
+        curl_easy_setopt(e, CURLOPT_COOKIE, c.c_str());
+      }
+    }
+  }
+  if (!o.user.empty() && hop.same_host) {
+    curl_easy_setopt(e, CURLOPT_USERPWD, o.user.c_str());
+  }
+  if (o.http_version == 11) {
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  } else if (o.http_version == 2) {
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_0);
+  }
+  if (o.http_version != 11) {
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // multiplex on an HTTP/2 connection if one comes
+  }
+  if (!o.cacert.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, o.cacert.c_str());
+  }
+  if (!o.capath.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAPATH, o.capath.c_str());
+  }
+  if (!o.cert.empty()) {
+    curl_easy_setopt(e, CURLOPT_SSLCERT, o.cert.c_str());
+  }
+  if (!o.key.empty()) {
+    curl_easy_setopt(e, CURLOPT_SSLKEY, o.key.c_str());
+  }
   if (!t.resolve.empty()) {
     curl_easy_setopt(e, CURLOPT_RESOLVE, t.resolve.get());
   }
@@ -354,7 +539,7 @@ void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   } else {
     if (hop.send_body) {
-      const std::string& data = t.request->data;
+      const std::string& data = t.request->has_data ? t.request->data : o.data;
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(data.size()));
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, data.c_str());
     }
@@ -385,6 +570,156 @@ void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
 }
 
 Response HttpClient::fetch(const Request& request) {
+  const RetryOptions& retry = m_request_options.retry;
+  Clock::time_point start = Clock::now();
+  Response r = fetch_once(request);
+  for (int n = 0; n < retry.attempts && !m_cancelled && should_retry(r); ++n) {
+    Clock::duration delay = retry_delay(r, n);
+    if (retry.max_time.count() > 0 && Clock::now() + delay - start > retry.max_time) {
+      break;
+    }
+    sleep_for(delay);
+    if (m_cancelled) {
+      break;
+    }
+    r = fetch_once(request);
+    r.retries = n + 1;
+  }
+  return r;
+}
+
+bool HttpClient::should_retry(const Response& r) const {
+  const RetryOptions& o = m_request_options.retry;
+  switch (r.error) {
+    case Error::connect:
+      return o.on_connect;
+    case Error::reset:
+      return o.on_reset;
+    case Error::timeout:
+      return o.on_timeout;
+    case Error::dns:
+    case Error::dns_timeout:
+      return o.on_dns;
+    case Error::none:
+    case Error::http:
+      break;
+    default:
+      return false;
+  }
+  long code = r.http_code;
+  if ((code == 429 && o.on_429) || (code >= 500 && code <= 599 && o.on_5xx)) {
+    return true;
+  }
+  return std::find(o.statuses.begin(), o.statuses.end(), code) != o.statuses.end();
+}
+
+Clock::duration HttpClient::retry_delay(const Response& r, int retry) {
+  const RetryOptions& o = m_request_options.retry;
+  // Retry-After (seconds or an HTTP date) is what the server asked for: honour it.
+  for (const auto& [name, value] : r.headers) {
+    if (strcasecmp(name.c_str(), "Retry-After") != 0) {
+      continue;
+    }
+    char* end = nullptr;
+    long seconds = std::strtol(value.c_str(), &end, 10);
+    if (end != value.c_str() && *end == '\0' && seconds >= 0) {
+      return std::chrono::seconds(seconds);
+    }
+    time_t when = curl_getdate(value.c_str(), nullptr);
+    if (when != -1) {
+      return std::chrono::seconds(std::max<time_t>(0, when - std::time(nullptr)));
+    }
+  }
+  // Exponential backoff with full jitter: uniform in [0, min(max_delay, delay * 2^retry)].
+  double cap = static_cast<double>(o.delay.count()) * std::ldexp(1.0, std::min(retry, 30));
+  cap = std::min(cap, static_cast<double>(o.max_delay.count()));
+  std::uniform_real_distribution<double> jitter(0.0, cap);
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double, std::milli>(jitter(m_random)));
+}
+
+bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, Response& r,
+                              double& dns_seconds) {
+  std::string key = lower(host) + ":" + std::to_string(port);
+  for (const auto& [k, entry] : m_user_resolve) {
+    if (k == key) {
+      t.resolve.append(entry);  // --resolve: the user's addresses, no lookup
+      return true;
+    }
+  }
+  if (is_ip_literal(host)) {
+    return true;
+  }
+  std::string name = host;
+  Resolution res = m_resolver.resolve(name);
+  dns_seconds += res.seconds;
+  if (res.error != Error::none) {
+    r.error = res.error;
+    r.error_message = res.message;
+    r.curl_code = CURLE_COULDNT_RESOLVE_HOST;
+    return false;
+  }
+  std::string entry = host + ":" + std::to_string(port) + ":";
+  for (std::size_t i = 0; i < res.addresses.size(); ++i) {
+    const std::string& a = res.addresses[i];
+    entry += i > 0 ? "," : "";
+    entry += a.find(':') != std::string::npos ? "[" + a + "]" : a;
+  }
+  t.resolve.append(entry);
+  return true;
+}
+
+// Parses the hop's URL and resolves, with c-ares, every name libcurl would otherwise resolve
+// itself: the host (or its --connect-to target), or the proxy's host.
+bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_seconds) {
+  std::string normalized;
+  std::string message = parse_target(hop.url, normalized, hop.scheme, hop.host, hop.port);
+  if (!message.empty()) {
+    r.error = Error::invalid_url;
+    r.error_message = message;
+    r.curl_code = CURLE_URL_MALFORMAT;
+    return false;
+  }
+  hop.url = std::move(normalized);
+  t.resolve.reset();
+  hop.proxy = proxy_for(hop.scheme, hop.host);
+  bool resolve_target = true;
+  if (!hop.proxy.empty()) {
+    std::string proxy_url = hop.proxy;
+    std::string pscheme;
+    std::string phost;
+    long pport = 0;
+    std::string ignored;
+    message = parse_target(proxy_url, ignored, pscheme, phost, pport, 1080);
+    if (!message.empty()) {
+      r.error = Error::invalid_url;
+      r.error_message = "proxy '" + hop.proxy + "': " + message;
+      return false;
+    }
+    // HTTP proxies and socks5h/socks4a resolve the target themselves; socks4/5 need us to.
+    resolve_target = pscheme == "socks4" || pscheme == "socks5";
+    if (!add_resolved(t, phost, pport, r, dns_seconds)) {
+      return false;
+    }
+  }
+  if (!resolve_target) {
+    return true;
+  }
+  std::string host = hop.host;
+  long port = hop.port;
+  std::string lhost = lower(host);
+  for (const ConnectTo& rule : m_connect_rules) {
+    if ((rule.from_host.empty() || rule.from_host == lhost) &&
+        (rule.from_port == 0 || rule.from_port == port)) {
+      host = rule.to_host.empty() ? host : rule.to_host;
+      port = rule.to_port == 0 ? port : rule.to_port;
+      break;
+    }
+  }
+  return add_resolved(t, host, port, r, dns_seconds);
+}
+
+Response HttpClient::fetch_once(const Request& request) {
   const RequestOptions& o = m_request_options;
   Response r;
   r.url = request.url;
@@ -400,25 +735,17 @@ Response HttpClient::fetch(const Request& request) {
 
   Hop hop;
   hop.url = request.url;
-  hop.send_body = request.has_data || !request.data.empty();
+  hop.send_body = request.has_data || o.has_data;
   hop.method = !o.method.empty() ? o.method : o.head ? "HEAD" : hop.send_body ? "POST" : "GET";
 
   CurlEasy easy;
   Timings sum;
+  std::string first_host;
   for (int n = 0;; ++n) {
     Clock::time_point hop_start = Clock::now();
     if (n > 0) {
       sum.redirect = std::chrono::duration<double>(hop_start - start).count();
     }
-    std::string normalized;
-    std::string message = parse_target(hop.url, normalized, hop.host, hop.port);
-    if (!message.empty()) {
-      r.error = Error::invalid_url;
-      r.error_message = message;
-      r.curl_code = CURLE_URL_MALFORMAT;
-      break;
-    }
-    hop.url = std::move(normalized);
     if (m_cancelled) {
       r.error = Error::cancelled;
       r.error_message = "interrupted";
@@ -426,24 +753,15 @@ Response HttpClient::fetch(const Request& request) {
       break;
     }
     double dns = 0;
-    t.resolve.reset();
-    if (!is_ip_literal(hop.host)) {
-      Resolution res = m_resolver.resolve(hop.host);
-      dns = res.seconds;
-      if (res.error != Error::none) {
-        sum.namelookup += dns;
-        r.error = res.error;
-        r.error_message = res.message;
-        r.curl_code = CURLE_COULDNT_RESOLVE_HOST;
-        break;
-      }
-      std::string entry = hop.host + ":" + std::to_string(hop.port) + ":";
-      for (std::size_t i = 0; i < res.addresses.size(); ++i) {
-        const std::string& a = res.addresses[i];
-        entry += i > 0 ? "," : "";
-        entry += a.find(':') != std::string::npos ? "[" + a + "]" : a;
-      }
-      t.resolve.append(entry);
+    bool ready = prepare_hop(t, hop, r, dns);
+    sum.namelookup += dns;
+    if (!ready) {
+      break;
+    }
+    if (n == 0) {
+      first_host = lower(hop.host);
+    } else if (lower(hop.host) != first_host) {
+      hop.same_host = false;  // like curl: no credentials for another host after a redirect
     }
     if (!easy) {
       easy = acquire_easy();
@@ -453,6 +771,7 @@ Response HttpClient::fetch(const Request& request) {
     r.body.clear();
     t.too_large = false;
     setup_easy(easy.get(), t, hop);
+    m_rate.acquire();
     t.done.reset();
     t.active_index = m_active.size();
     m_active.push_back(&t);
@@ -473,7 +792,6 @@ Response HttpClient::fetch(const Request& request) {
     curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &code);
     r.http_version = http_version_name(code);
     // The per-hop phase times are added up over the hops, as curl does with -L.
-    sum.namelookup += dns;
     if (curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &v) == CURLE_OK && v > 0) {
       sum.connect += dns + micros_to_seconds(v);
     }
@@ -553,6 +871,7 @@ Response HttpClient::fetch(const Request& request) {
       }
       hop.url = r.redirect_url;
       ++r.num_redirects;
+
       continue;
     }
     if (o.fail && r.http_code >= 400) {

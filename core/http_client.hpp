@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "core/curl_handles.hpp"
 #include "core/dns.hpp"
+#include "core/rate_limiter.hpp"
 #include "core/reactor.hpp"
 #include "core/request.hpp"
 #include "core/response.hpp"
@@ -53,7 +55,14 @@ class HttpClient final : private FdHandler {
   void on_timer_fired();
   void check_multi_info();
 
-  bool run_hop(Transfer& t, Hop& hop);
+  Response fetch_once(const Request& request);
+  bool prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_seconds);
+  bool add_resolved(Transfer& t, const std::string& host, long port, Response& r,
+                    double& dns_seconds);
+  std::string proxy_for(const std::string& scheme, const std::string& host) const;
+  void save_cookies();
+  bool should_retry(const Response& r) const;
+  Clock::duration retry_delay(const Response& r, int retry);
   void setup_easy(CURL* easy, Transfer& t, const Hop& hop);
   CurlEasy acquire_easy();
   void release_easy(CurlEasy easy);
@@ -67,11 +76,27 @@ class HttpClient final : private FdHandler {
   Resolver& m_resolver;
   RequestOptions m_request_options;
   CurlMulti m_multi;
-  CurlSlist m_headers;  // -H headers, shared by every transfer
+  CurlSlist m_headers;     // -H headers, shared by every transfer
+  CurlSlist m_connect_to;  // --connect-to, shared by every transfer
+  struct ConnectTo {
+    std::string from_host;  // empty: any
+    long from_port = 0;     // 0: any
+    std::string to_host;    // empty: the same host
+    long to_port = 0;       // 0: the same port
+  };
+  std::vector<ConnectTo> m_connect_rules;
+  std::vector<std::pair<std::string, std::string>> m_user_resolve;  // "host:port" -> entry
+  std::string m_env_http_proxy;
+  std::string m_env_https_proxy;
+  std::string m_noproxy;
+  std::unique_ptr<CURLSH, void (*)(CURLSH*)> m_share{nullptr, nullptr};
   Timer m_timer;
   std::vector<CurlEasy> m_idle_easy;
   std::vector<Transfer*> m_active;
+  friend struct HttpClientStatsAccess;
   bool m_cancelled = false;
+  RateLimiter m_rate;
+  std::minstd_rand m_random;
 };
 
 }  // namespace greenfetch

@@ -1,0 +1,12 @@
+#!/bin/bash
+# The whole test suite: unit and end-to-end tests of the release build in build/, then the
+# same tests built with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan/.
+#   tests/run_all.sh            (after the README's build command)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+ctest --test-dir build --output-on-failure -j "$jobs"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGREENFETCH_SANITIZE=ON >/dev/null
+cmake --build build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"

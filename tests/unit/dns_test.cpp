@@ -1,0 +1,90 @@
+#include "core/dns.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "core/green_pool.hpp"
+#include "tests/unit/fixtures.hpp"
+
+using namespace greenfetch;
+using namespace std::chrono_literals;
+
+TEST_CASE("dns::is_ip_literal") {
+  CHECK(is_ip_literal("127.0.0.1"));
+  CHECK(is_ip_literal("::1"));
+  CHECK(is_ip_literal("[::1]"));
+  CHECK(is_ip_literal("[2001:db8::1]"));
+  CHECK_FALSE(is_ip_literal("localhost"));
+  CHECK_FALSE(is_ip_literal("1.2.3"));
+  CHECK_FALSE(is_ip_literal(""));
+  CHECK_FALSE(is_ip_literal("[]"));
+}
+
+TEST_CASE("dns::Resolver") {
+  test::DnsFixture dns({{"ok.test", "127.0.0.1"}, {"other.test", "127.0.0.2"}});
+  Reactor reactor;
+  ResolverOptions options;
+  options.servers = dns.server();
+  options.family = AF_INET;
+
+  SUBCASE("a name resolves through the DNS server") {
+    Resolver resolver(options, reactor);
+    Resolution r = resolver.resolve("ok.test");
+    REQUIRE(r.error == Error::none);
+    CHECK(r.addresses == std::vector<std::string>{"127.0.0.1"});
+    CHECK(resolver.queries_sent() == 1);
+  }
+
+  SUBCASE("NXDOMAIN is a dns error naming the host") {
+    Resolver resolver(options, reactor);
+    Resolution r = resolver.resolve("missing.test");
+    REQUIRE(r.error == Error::dns);
+    CHECK(r.addresses.empty());
+    CHECK(r.message.find("missing.test") != std::string::npos);
+  }
+
+  SUBCASE("answers are cached by TTL and shared") {
+    Resolver resolver(options, reactor);
+    REQUIRE(resolver.resolve("ok.test").error == Error::none);
+    Resolution again = resolver.resolve("ok.test");
+    CHECK(again.error == Error::none);
+    CHECK(again.seconds == 0);
+    CHECK(resolver.queries_sent() == 1);
+  }
+
+  SUBCASE("concurrent lookups of one name are one query") {
+    Resolver resolver(options, reactor);
+    GreenPool pool(20, reactor);
+    int answered = 0;
+    for (int i = 0; i < 20; ++i) {
+      pool.spawn([&] {
+        if (resolver.resolve("other.test").addresses == std::vector<std::string>{"127.0.0.2"}) {
+          ++answered;
+        }
+      });
+    }
+    pool.waitall();
+    CHECK(answered == 20);
+    CHECK(resolver.queries_sent() == 1);
+  }
+
+  SUBCASE("a server that never answers ends in a DNS timeout, not a hang") {
+    test::BlackholeDns blackhole;
+    ResolverOptions silent = options;
+    silent.servers = blackhole.server();
+    silent.timeout = 100ms;
+    silent.tries = 2;
+    Resolver resolver(silent, reactor);
+    Clock::time_point start = Clock::now();
+    Resolution r = resolver.resolve("ok.test");
+    CHECK(r.error == Error::dns_timeout);
+    CHECK(Clock::now() - start < 5s);
+  }
+
+  SUBCASE("servers c-ares cannot parse are rejected with the text") {
+    ResolverOptions bad = options;
+    bad.servers = "not-an-address";
+    CHECK_THROWS_AS(Resolver(bad, reactor), std::invalid_argument);
+  }
+}
