@@ -102,7 +102,9 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   HostLimiter hosts(config.per_host, &pool);
   auto fetch_one = [&client, &hosts](SourceLine&& line) {
     HostLimiter::Slot slot = hosts.acquire(line.request.url);
-    return Fetched{client->fetch(line.request), std::move(line.origin)};
+    Fetched f{client->fetch(line.request), std::move(line.origin)};
+    f.response.urlnum = line.urlnum;
+    return f;
   };
   GreenPool::ImapOptions imap_options;
   imap_options.ordered = !config.unordered;

@@ -40,6 +40,10 @@ struct HttpClient::Transfer {
   bool cancelled = false;
   bool too_large = false;
   int64_t max_filesize = 0;
+  int64_t received = 0;       // body bytes of this hop so far
+  bool sink_refused = false;  // the BodySink asked to stop
+  std::string proxy_set;      // CURLOPT_PROXY now set on the easy handle
+  bool custom_method_set = false;  // CURLOPT_CUSTOMREQUEST now set on the easy handle
   std::size_t active_index = 0;
   CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
   Clock::time_point deadline = Clock::time_point::max();
@@ -209,13 +213,20 @@ int http_client_timer_cb(CURLM* /*multi*/, long timeout_ms, void* userp) {
 size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<HttpClient::Transfer*>(userdata);
   std::size_t n = size * nmemb;
-  std::string& body = t->response->body;
   int64_t limit = t->max_filesize;
-  if (limit > 0 && static_cast<int64_t>(body.size() + n) > limit) {
+  t->received += static_cast<int64_t>(n);
+  if (limit > 0 && t->received > limit) {
     t->too_large = true;
     return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
   }
-  body.append(ptr, n);
+  if (const BodySink* sink = t->request->on_body) {
+    if (!(*sink)(std::string_view(ptr, n))) {
+      t->sink_refused = true;
+      return 0;
+    }
+    return n;
+  }
+  t->response->body.append(ptr, n);
   return n;
 }
 
@@ -376,7 +387,8 @@ HttpClient::~HttpClient() {
 
 int HttpClient::on_socket(curl_socket_t s, int what) {
   if (what == CURL_POLL_REMOVE) {
-    m_reactor.unwatch(s);
+    // Kept in epoll for now: an idle keep-alive connection is usually wanted again at once.
+    m_reactor.unwatch(s, /*keep_registered=*/true);
     return 0;
   }
   uint32_t events = 0;
@@ -467,28 +479,28 @@ CurlEasy HttpClient::acquire_easy() {
   if (!e) {
     throw std::bad_alloc();
   }
+  setup_static(e.get());
   return e;
 }
 
-void HttpClient::release_easy(CurlEasy easy) {
-  curl_easy_reset(easy.get());
+void HttpClient::release_easy(CurlEasy easy, bool dirty) {
+  if (dirty) {
+    // The handle's per-hop options are unknown to the next user: start it afresh.
+    curl_easy_reset(easy.get());
+    setup_static(easy.get());
+  }
   m_idle_easy.push_back(std::move(easy));
 }
 
-void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
+// Options that are the same for every transfer: set once per easy handle, which is then
+// reused without curl_easy_reset (that would free and copy them all again per request).
+void HttpClient::setup_static(CURL* e) {
   const RequestOptions& o = m_request_options;
-  curl_easy_setopt(e, CURLOPT_URL, hop.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_client_write_cb);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_client_header_cb);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-  t.errbuf[0] = '\0';
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  // An explicit proxy (empty: none) spares libcurl a look at the environment per transfer.
-  curl_easy_setopt(e, CURLOPT_PROXY, hop.proxy.c_str());
+  curl_easy_setopt(e, CURLOPT_PROXY, "");  // hops set their own; "" never reads the environment
   if (!m_connect_to.empty()) {
     curl_easy_setopt(e, CURLOPT_CONNECT_TO, m_connect_to.get());
   }
@@ -499,9 +511,6 @@ void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
         curl_easy_setopt(e, CURLOPT_COOKIE, c.c_str());
       }
     }
-  }
-  if (!o.user.empty() && hop.same_host) {
-    curl_easy_setopt(e, CURLOPT_USERPWD, o.user.c_str());
   }
   if (o.http_version == 11) {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
@@ -523,9 +532,6 @@ void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
   if (!o.key.empty()) {
     curl_easy_setopt(e, CURLOPT_SSLKEY, o.key.c_str());
   }
-  if (!t.resolve.empty()) {
-    curl_easy_setopt(e, CURLOPT_RESOLVE, t.resolve.get());
-  }
   if (!o.user_agent.empty()) {
     curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
   }
@@ -534,23 +540,6 @@ void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
   }
   if (!m_headers.empty()) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());
-  }
-  if (hop.method == "HEAD") {
-    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  } else {
-    if (hop.send_body) {
-      const std::string& data = t.request->has_data ? t.request->data : o.data;
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(data.size()));
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, data.c_str());
-    }
-    bool implied = hop.send_body ? hop.method == "POST" : hop.method == "GET";
-    if (!implied) {
-      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, hop.method.c_str());
-    }
-  }
-  if (t.deadline != Clock::time_point::max()) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t.deadline - Clock::now());
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(left.count(), 1)));
   }
   if (o.connect_timeout.count() > 0) {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
@@ -566,6 +555,44 @@ void HttpClient::setup_easy(CURL* e, Transfer& t, const Hop& hop) {
   }
   if (o.max_filesize > 0) {
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o.max_filesize));
+  }
+}
+
+// What may differ from one hop to the next: every option here is set on every hop.
+void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
+  const RequestOptions& o = m_request_options;
+  curl_easy_setopt(e, CURLOPT_URL, hop.url.c_str());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  t.errbuf[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
+  // An explicit proxy (empty: none) spares libcurl a look at the environment per transfer.
+  if (hop.proxy != t.proxy_set) {
+    curl_easy_setopt(e, CURLOPT_PROXY, hop.proxy.c_str());
+  }
+  curl_easy_setopt(e, CURLOPT_RESOLVE, t.resolve.empty() ? nullptr : t.resolve.get());
+  if (!o.user.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERPWD, hop.same_host ? o.user.c_str() : nullptr);
+  }
+  if (hop.method == "HEAD") {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (hop.send_body) {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+    const std::string& data = t.request->has_data ? t.request->data : o.data;
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(data.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, data.c_str());
+  } else {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);  // also undoes a previous POST or HEAD
+  }
+  bool implied = hop.method == (hop.send_body ? "POST" : "GET") || hop.method == "HEAD";
+  if (!implied || t.custom_method_set) {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, implied ? nullptr : hop.method.c_str());
+    t.custom_method_set = !implied;
+  }
+  if (t.deadline != Clock::time_point::max()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t.deadline - Clock::now());
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(left.count(), 1)));
   }
 }
 
@@ -770,7 +797,10 @@ Response HttpClient::fetch_once(const Request& request) {
     r.headers.clear();
     r.body.clear();
     t.too_large = false;
-    setup_easy(easy.get(), t, hop);
+    t.sink_refused = false;
+    t.received = 0;
+    setup_hop(easy.get(), t, hop);
+    t.proxy_set = hop.proxy;
     m_rate.acquire();
     t.done.reset();
     t.active_index = m_active.size();
@@ -821,6 +851,15 @@ Response HttpClient::fetch_once(const Request& request) {
     curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &r.remote_port);
     curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &r.local_port);
     s = nullptr;
+    if (curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &s) == CURLE_OK && s != nullptr) {
+      r.local_ip = s;
+    }
+    long connects = 0;
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+    r.num_connects += connects;
+    curl_easy_getinfo(e, CURLINFO_SSL_VERIFYRESULT, &r.ssl_verify_result);
+    r.method = hop.method;
+    s = nullptr;
     r.content_type.clear();
     if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK && s != nullptr) {
       r.content_type = s;
@@ -845,6 +884,9 @@ Response HttpClient::fetch_once(const Request& request) {
       if (t.cancelled) {
         r.error = Error::cancelled;
         r.error_message = "interrupted";
+      } else if (t.sink_refused) {
+        r.error = Error::output;
+        r.error_message = "the body's consumer stopped the transfer";
       } else if (t.too_large || t.result == CURLE_FILESIZE_EXCEEDED) {
         r.error = Error::too_large;
         r.curl_code = CURLE_FILESIZE_EXCEEDED;
@@ -882,7 +924,7 @@ Response HttpClient::fetch_once(const Request& request) {
     break;
   }
   if (easy) {
-    release_easy(std::move(easy));
+    release_easy(std::move(easy), !t.proxy_set.empty() || t.custom_method_set);
   }
   sum.total = std::chrono::duration<double>(Clock::now() - start).count();
   r.time = sum;

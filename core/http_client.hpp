@@ -37,6 +37,11 @@ class HttpClient final : private FdHandler {
   // Fetches one URL in the calling green thread (or, on the main stack, by running the loop).
   // Never throws for transfer failures: they are in Response::error.
   Response fetch(const Request& request);
+  Response fetch(std::string url) {
+    Request request;
+    request.url = std::move(url);
+    return fetch(request);
+  }
 
   // Ends every transfer in flight with Error::cancelled (for SIGINT), now, from the loop.
   void cancel_all();
@@ -63,9 +68,10 @@ class HttpClient final : private FdHandler {
   void save_cookies();
   bool should_retry(const Response& r) const;
   Clock::duration retry_delay(const Response& r, int retry);
-  void setup_easy(CURL* easy, Transfer& t, const Hop& hop);
+  void setup_static(CURL* easy);
+  void setup_hop(CURL* easy, Transfer& t, const Hop& hop);
   CurlEasy acquire_easy();
-  void release_easy(CurlEasy easy);
+  void release_easy(CurlEasy easy, bool dirty);
 
   friend int http_client_socket_cb(CURL*, curl_socket_t, int, void*, void*);
   friend int http_client_timer_cb(CURLM*, long, void*);

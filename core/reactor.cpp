@@ -79,16 +79,17 @@ void Reactor::watch(int fd, uint32_t events, FdHandler* handler) {
     m_watches.resize(static_cast<std::size_t>(fd) + 64);
   }
   Watch& w = m_watches[static_cast<std::size_t>(fd)];
-  epoll_event ev{};
-  ev.events = events;
-  ev.data.fd = fd;
-  int op = w.handler != nullptr ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
   if (w.handler != nullptr && w.events == events) {
     w.handler = handler;
     return;
   }
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = fd;
+  // A registration kept by unwatch(fd, true) may be stale (the fd was closed and is now
+  // another file): MOD then fails with ENOENT and ADD is right.
+  int op = w.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
   if (::epoll_ctl(m_epoll.get(), op, fd, &ev) != 0) {
-    // The fd may have been closed and reopened behind our back: retry the other way.
     int other = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     if (::epoll_ctl(m_epoll.get(), other, fd, &ev) != 0) {
       throw_errno("epoll_ctl");
@@ -99,20 +100,26 @@ void Reactor::watch(int fd, uint32_t events, FdHandler* handler) {
   }
   w.handler = handler;
   w.events = events;
+  w.registered = true;
 }
 
-void Reactor::unwatch(int fd) {
+void Reactor::unwatch(int fd, bool keep_registered) {
   if (fd < 0 || static_cast<std::size_t>(fd) >= m_watches.size()) {
     return;
   }
   Watch& w = m_watches[static_cast<std::size_t>(fd)];
-  if (w.handler == nullptr) {
-    return;
+  if (w.handler != nullptr) {
+    --m_watch_count;
   }
-  // Errors are expected when the fd is already closed (epoll dropped it then).
-  ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
-  w = Watch{};
-  --m_watch_count;
+  if (w.registered && !keep_registered) {
+    // Errors are expected when the fd is already closed (epoll dropped it then).
+    ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
+    w.registered = false;
+  }
+  w.handler = nullptr;
+  if (!w.registered) {
+    w.events = 0;
+  }
 }
 
 void Reactor::spawn(Fiber::Body body) {
@@ -266,9 +273,11 @@ void Reactor::run_once(bool block) {
       continue;
     }
     if (static_cast<std::size_t>(fd) < m_watches.size()) {
-      FdHandler* h = m_watches[static_cast<std::size_t>(fd)].handler;
-      if (h != nullptr) {
-        h->on_fd_events(fd, events[i].events);
+      Watch& w = m_watches[static_cast<std::size_t>(fd)];
+      if (w.handler != nullptr) {
+        w.handler->on_fd_events(fd, events[i].events);
+      } else if (w.registered) {
+        unwatch(fd);  // kept registered by unwatch(fd, true), and nobody wants it now
       }
     }
   }

@@ -39,7 +39,10 @@ class Reactor {
 
   // Watches fd for `events` (EPOLLIN / EPOLLOUT), replacing any previous interest.
   void watch(int fd, uint32_t events, FdHandler* handler);
-  void unwatch(int fd);
+  // Stops delivering events for fd. keep_registered leaves it in epoll (saving the
+  // EPOLL_CTL_DEL + ADD pair when it is watched again soon); an event that arrives meanwhile
+  // removes it then. Only for fds whose closing the caller does not control.
+  void unwatch(int fd, bool keep_registered = false);
   // Whether epoll accepts this fd (false for regular files).
   static bool pollable(int fd);
 
@@ -75,6 +78,7 @@ class Reactor {
   struct Watch {
     FdHandler* handler = nullptr;
     uint32_t events = 0;
+    bool registered = false;  // in epoll (possibly with no handler: see unwatch)
   };
 
   UniqueFd m_epoll;

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -58,12 +60,18 @@ struct RequestOptions {
   double rate = 0;                                // --rate: requests started per second; 0: no cap
 };
 
+// Receives a body chunk by chunk as it arrives, instead of Response::body (a streaming
+// parser, or a sink that discards). It runs inside libcurl's write callback: it must not call
+// libcurl nor switch fibers. Returning false aborts the transfer (Error::output).
+using BodySink = std::function<bool(std::string_view chunk)>;
+
 // One request: the URL and where it came from.
 struct Request {
   std::string url;
   uint64_t line = 0;  // line number in the input (0 for a command-line argument)
   std::string data;       // this request's own body (bench targets); overrides the options' one
   bool has_data = false;  // data is set (even empty): a POST unless a method is given
+  const BodySink* on_body = nullptr;  // stream the body here instead of into Response::body
 };
 
 }  // namespace greenfetch

@@ -136,6 +136,7 @@ std::optional<SourceLine> UrlSource::next() {
   if (m_next_url < m_urls.size()) {
     SourceLine s;
     s.request.url = std::move(m_urls[m_next_url++]);
+    s.urlnum = m_count++;
     return s;
   }
   while (m_next_reader < m_readers.size()) {
@@ -149,6 +150,7 @@ std::optional<SourceLine> UrlSource::next() {
       s.request.url.assign(text);
       s.request.line = r.line_number();
       s.origin = r.name();
+      s.urlnum = m_count++;
       return s;
     }
     ++m_next_reader;

@@ -52,6 +52,7 @@ class LineReader {
 struct SourceLine {
   Request request;
   std::string origin;  // "-", a file name, or empty for a command-line argument
+  uint64_t urlnum = 0;  // 0-based index of the URL in the run
 };
 
 class UrlSource {
@@ -65,6 +66,7 @@ class UrlSource {
   std::size_t m_next_url = 0;
   std::vector<LineReader> m_readers;
   std::size_t m_next_reader = 0;
+  uint64_t m_count = 0;
 };
 
 }  // namespace greenfetch

@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   GreenPool pool(8);                        // at most 8 fetches at once
   std::vector<std::string> urls(argv + 1, argv + argc);
   RangeSource source(urls);
-  auto fetch_body = [&](std::string url) { return client.fetch(Request{.url = url}); };
-  auto results = pool.imap(fetch_body, source);  // in input order, like pool.imap in eventlet
+  auto fetch = [&](std::string url) { return client.fetch(std::move(url)); };
+  auto results = pool.imap(fetch, source);  // in input order, like pool.imap in eventlet
   int failed = 0;
   while (auto r = results.next()) {
     if (!r->ok()) {
