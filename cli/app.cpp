@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/bench_cli.hpp"
 #include "cli/request_options.hpp"
 #include "core/fetch_command.hpp"
 #include "core/url_source.hpp"
@@ -25,12 +26,14 @@ int fetch_main(int argc, char** argv) {
   app.set_version_flag("-V,--version", "greenfetch " GREENFETCH_VERSION);
   app.footer(
       "Modes: greenfetch [get] [OPTIONS] [URL...]  (this one)\n"
+      "       greenfetch bench [OPTIONS] URL...      (load-probing: greenfetch bench --help)\n"
       "Exit status: 0 all URLs fetched, 1 some failed, 2 usage error.\n"
       "See greenfetch(1) for every option and -w variable.");
   app.add_option("urls", config.urls, "URLs to fetch (before those of -i)");
   app.add_option("-i,--input", config.input_files,
                  "Read URLs from FILE, one per line ('-' for stdin; blank lines and # comments "
                  "are skipped)")
+      ->allow_extra_args(false)
       ->type_name("FILE");
   app.add_option("-c,--concurrency", config.concurrency, "Transfers in flight at once")
       ->capture_default_str()
@@ -84,6 +87,9 @@ int run(int argc, char** argv) {
     args.erase(args.begin() + 1);
   }
   try {
+    if (args.size() > 1 && std::string(args[1]) == "bench") {
+      return bench_main(argc - 1, argv + 1);
+    }
     return fetch_main(static_cast<int>(args.size()), args.data());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "greenfetch: %s\n", e.what());

@@ -59,7 +59,23 @@ std::chrono::milliseconds parse_milliseconds(const std::string& text, const std:
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
 }
 
-void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a) {
+std::chrono::milliseconds parse_duration(const std::string& text, const std::string& option) {
+  std::size_t digits = text.find_first_not_of("0123456789.");
+  std::string number = text.substr(0, digits);
+  std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+  double scale = unit.empty() || unit == "s" ? 1.0
+                 : unit == "ms"              ? 0.001
+                 : unit == "m"               ? 60.0
+                 : unit == "h"               ? 3600.0
+                                             : -1.0;
+  if (scale < 0 || number.empty()) {
+    throw UsageError(option + ": '" + text + "' is not a duration (like 30s, 2m, 500ms)");
+  }
+  std::chrono::milliseconds ms = parse_milliseconds(number, option);
+  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(ms.count() * scale)));
+}
+
+void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool with_rate) {
   auto seconds = [&app](const std::string& name, std::chrono::milliseconds& target,
                         const std::string& help) {
     app.add_option(
@@ -77,13 +93,16 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a) {
   app.add_option("-H,--header", o.headers,
                  "Extra header 'Name: value' (repeatable; 'Name:' removes a default header, "
                  "'Name;' sends it empty)")
+      ->allow_extra_args(false)
       ->type_name("HEADER");
   app.add_option("-d,--data", a.data,
                  "Send DATA as a POST body (repeatable, joined with '&'; @FILE reads a file "
                  "without its newlines, @- stdin)")
+      ->allow_extra_args(false)
       ->type_name("DATA");
   app.add_option("--data-binary", a.data_binary,
                  "Send DATA as a POST body as is (@FILE reads a file byte for byte)")
+      ->allow_extra_args(false)
       ->type_name("DATA");
   app.add_option("-A,--user-agent", o.user_agent, "User-Agent header")
       ->capture_default_str()
@@ -95,6 +114,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a) {
   app.add_option("-b,--cookie", o.cookies,
                  "Send cookies: 'name=value; ...', or read a cookie FILE (repeatable); the "
                  "run shares one cookie jar")
+      ->allow_extra_args(false)
       ->type_name("DATA|FILE");
   app.add_option("--cookie-jar", o.cookie_jar, "Write the run's cookies to FILE at the end")
       ->type_name("FILE");
@@ -131,9 +151,11 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--resolve", o.resolve,
                  "Use ADDR for HOST:PORT instead of asking DNS (curl's syntax, repeatable)")
+      ->allow_extra_args(false)
       ->type_name("HOST:PORT:ADDR[,ADDR]");
   app.add_option("--connect-to", o.connect_to,
                  "Connect to HOST2:PORT2 for requests to HOST1:PORT1 (curl's syntax)")
+      ->allow_extra_args(false)
       ->type_name("HOST1:PORT1:HOST2:PORT2");
   app.add_flag("-4,--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
   app.add_flag("-6,--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
@@ -149,9 +171,11 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a) {
       ->type_name("LIST");
   seconds("--retry-delay", o.retry.delay, "First backoff, doubled per retry (default 1)");
   seconds("--retry-max-time", o.retry.max_time, "No retry starts after SECONDS (default: none)");
-  app.add_option("--rate", a.rate,
-                 "Start at most N requests per second, minute or hour in all: N[/s|/m|/h]")
-      ->type_name("N[/s|/m|/h]");
+  if (with_rate) {
+    app.add_option("--rate", a.rate,
+                   "Start at most N requests per second, minute or hour in all: N[/s|/m|/h]")
+        ->type_name("N[/s|/m|/h]");
+  }
   app.add_option("--dns-servers", a.dns->servers,
                  "DNS servers to use instead of the system's: ADDR[:PORT][,...]")
       ->type_name("LIST");

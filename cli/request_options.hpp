@@ -22,7 +22,11 @@ struct RequestArgs {
 };
 
 // Adds -X, -H, -d, -A, -m, -k, --retry, --rate, --dns-servers ... to app.
-void add_request_options(CLI::App& app, RequestOptions& options, RequestArgs& args);
+// with_rate: add fetch's --rate (bench mode has its own).
+void add_request_options(CLI::App& app, RequestOptions& options, RequestArgs& args,
+                         bool with_rate = true);
+// "30s", "2m", "1h", "500ms", or plain seconds -> milliseconds; throws UsageError.
+std::chrono::milliseconds parse_duration(const std::string& text, const std::string& option);
 // After parsing: reads -d @FILE, checks values; throws UsageError naming the option.
 void apply_request_options(RequestOptions& options, RequestArgs& args);
 

@@ -155,6 +155,8 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
         out.write(line);
       } else if (write_out) {
         out.write(write_out->render(r));
+      } else if (config.request.head) {
+        out.write(r.header_text);  // like curl -I: the headers are what was asked for
       } else if (!save_dir) {
         out.write(r.body);
       }

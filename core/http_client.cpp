@@ -44,6 +44,9 @@ struct HttpClient::Transfer {
   bool sink_refused = false;  // the BodySink asked to stop
   std::string proxy_set;      // CURLOPT_PROXY now set on the easy handle
   bool custom_method_set = false;  // CURLOPT_CUSTOMREQUEST now set on the easy handle
+  bool headers_set = false;        // CURLOPT_HTTPHEADER is the request's own list
+  bool keep_headers = true;        // lean requests keep them only when a retry may read them
+  bool raw_headers = false;        // keep the raw header text too (-I)
   std::size_t active_index = 0;
   CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
   Clock::time_point deadline = Clock::time_point::max();
@@ -233,11 +236,21 @@ size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata
 size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<HttpClient::Transfer*>(userdata);
   std::size_t n = size * nmemb;
+  if (t->request->lean && !t->keep_headers) {
+    return n;
+  }
   std::string_view line(ptr, n);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
     line.remove_suffix(1);
   }
   auto& headers = t->response->headers;
+  if (t->raw_headers) {
+    std::string& text = t->response->header_text;
+    if (line.starts_with("HTTP/")) {
+      text.clear();
+    }
+    text.append(ptr, n);
+  }
   if (line.starts_with("HTTP/")) {
     headers.clear();  // a new response (after 100 Continue, or a proxy's CONNECT answer)
   } else if (std::size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
@@ -483,11 +496,17 @@ CurlEasy HttpClient::acquire_easy() {
   return e;
 }
 
-void HttpClient::release_easy(CurlEasy easy, bool dirty) {
-  if (dirty) {
-    // The handle's per-hop options are unknown to the next user: start it afresh.
-    curl_easy_reset(easy.get());
-    setup_static(easy.get());
+void HttpClient::release_easy(CurlEasy easy, const Transfer& t) {
+  // Put back what setup_hop changed away from setup_static's values.
+  CURL* e = easy.get();
+  if (!t.proxy_set.empty()) {
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+  }
+  if (t.custom_method_set) {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr);
+  }
+  if (t.headers_set) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.empty() ? nullptr : m_headers.get());
   }
   m_idle_easy.push_back(std::move(easy));
 }
@@ -506,6 +525,8 @@ void HttpClient::setup_static(CURL* e) {
   }
   if (m_share) {
     curl_easy_setopt(e, CURLOPT_SHARE, m_share.get());
+    // "" turns the cookie engine on (Set-Cookie is stored) without reading a file.
+    curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
     for (const std::string& c : o.cookies) {
       if (c.find('=') != std::string::npos) {
         curl_easy_setopt(e, CURLOPT_COOKIE, c.c_str());
@@ -516,9 +537,6 @@ void HttpClient::setup_static(CURL* e) {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   } else if (o.http_version == 2) {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_0);
-  }
-  if (o.http_version != 11) {
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // multiplex on an HTTP/2 connection if one comes
   }
   if (!o.cacert.empty()) {
     curl_easy_setopt(e, CURLOPT_CAINFO, o.cacert.c_str());
@@ -556,6 +574,9 @@ void HttpClient::setup_static(CURL* e) {
   if (o.max_filesize > 0) {
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o.max_filesize));
   }
+  if (o.forbid_reuse) {
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  }
 }
 
 // What may differ from one hop to the next: every option here is set on every hop.
@@ -572,6 +593,15 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
     curl_easy_setopt(e, CURLOPT_PROXY, hop.proxy.c_str());
   }
   curl_easy_setopt(e, CURLOPT_RESOLVE, t.resolve.empty() ? nullptr : t.resolve.get());
+  // Over TLS, wait for ALPN to tell whether a connection can multiplex (HTTP/2) rather than
+  // open one per transfer. Never for http://: it would hold every transfer to a host until
+  // the first response arrives.
+  curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+                   hop.scheme == "https" && m_request_options.http_version != 11 ? 1L : 0L);
+  if (t.request->header_list != nullptr) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.request->header_list);
+    t.headers_set = true;
+  }
   if (!o.user.empty()) {
     curl_easy_setopt(e, CURLOPT_USERPWD, hop.same_host ? o.user.c_str() : nullptr);
   }
@@ -699,15 +729,24 @@ bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, R
 // Parses the hop's URL and resolves, with c-ares, every name libcurl would otherwise resolve
 // itself: the host (or its --connect-to target), or the proxy's host.
 bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_seconds) {
-  std::string normalized;
-  std::string message = parse_target(hop.url, normalized, hop.scheme, hop.host, hop.port);
-  if (!message.empty()) {
-    r.error = Error::invalid_url;
-    r.error_message = message;
-    r.curl_code = CURLE_URL_MALFORMAT;
-    return false;
+  // The same URL again (bench, retries): reuse the last parse instead of a CURLU round trip.
+  if (hop.url == m_parsed.url && !m_parsed.url.empty()) {
+    hop.url = m_parsed.normalized;
+    hop.scheme = m_parsed.scheme;
+    hop.host = m_parsed.host;
+    hop.port = m_parsed.port;
+  } else {
+    std::string normalized;
+    std::string message = parse_target(hop.url, normalized, hop.scheme, hop.host, hop.port);
+    if (!message.empty()) {
+      r.error = Error::invalid_url;
+      r.error_message = message;
+      r.curl_code = CURLE_URL_MALFORMAT;
+      return false;
+    }
+    m_parsed = {hop.url, normalized, hop.scheme, hop.host, hop.port};
+    hop.url = std::move(normalized);
   }
-  hop.url = std::move(normalized);
   t.resolve.reset();
   hop.proxy = proxy_for(hop.scheme, hop.host);
   bool resolve_target = true;
@@ -717,7 +756,7 @@ bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_sec
     std::string phost;
     long pport = 0;
     std::string ignored;
-    message = parse_target(proxy_url, ignored, pscheme, phost, pport, 1080);
+    std::string message = parse_target(proxy_url, ignored, pscheme, phost, pport, 1080);
     if (!message.empty()) {
       r.error = Error::invalid_url;
       r.error_message = "proxy '" + hop.proxy + "': " + message;
@@ -755,6 +794,8 @@ Response HttpClient::fetch_once(const Request& request) {
   t.request = &request;
   t.response = &r;
   t.max_filesize = o.max_filesize;
+  t.keep_headers = !request.lean || o.retry.attempts > 0;
+  t.raw_headers = o.head;
   Clock::time_point start = Clock::now();
   if (o.max_time.count() > 0) {
     t.deadline = start + o.max_time;
@@ -763,7 +804,11 @@ Response HttpClient::fetch_once(const Request& request) {
   Hop hop;
   hop.url = request.url;
   hop.send_body = request.has_data || o.has_data;
-  hop.method = !o.method.empty() ? o.method : o.head ? "HEAD" : hop.send_body ? "POST" : "GET";
+  hop.method = !request.method.empty() ? request.method
+               : !o.method.empty()     ? o.method
+               : o.head                ? "HEAD"
+               : hop.send_body         ? "POST"
+                                       : "GET";
 
   CurlEasy easy;
   Timings sum;
@@ -845,7 +890,12 @@ Response HttpClient::fetch_once(const Request& request) {
     curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &v);
     r.size_upload += v;
     char* s = nullptr;
-    if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s != nullptr) {
+    if (request.lean) {
+      // bench reads only the status, sizes, times and connections above and below.
+      long lean_connects = 0;
+      curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &lean_connects);
+      r.num_connects += lean_connects;
+    } else if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s != nullptr) {
       r.remote_ip = s;
     }
     curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &r.remote_port);
@@ -924,7 +974,7 @@ Response HttpClient::fetch_once(const Request& request) {
     break;
   }
   if (easy) {
-    release_easy(std::move(easy), !t.proxy_set.empty() || t.custom_method_set);
+    release_easy(std::move(easy), t);
   }
   sum.total = std::chrono::duration<double>(Clock::now() - start).count();
   r.time = sum;

@@ -45,6 +45,8 @@ class HttpClient final : private FdHandler {
 
   // Ends every transfer in flight with Error::cancelled (for SIGINT), now, from the loop.
   void cancel_all();
+  // Lets fetch() start transfers again after cancel_all().
+  void reset_cancel() { m_cancelled = false; }
 
   const RequestOptions& request_options() const { return m_request_options; }
   std::size_t in_flight() const { return m_active.size(); }
@@ -71,7 +73,7 @@ class HttpClient final : private FdHandler {
   void setup_static(CURL* easy);
   void setup_hop(CURL* easy, Transfer& t, const Hop& hop);
   CurlEasy acquire_easy();
-  void release_easy(CurlEasy easy, bool dirty);
+  void release_easy(CurlEasy easy, const Transfer& t);
 
   friend int http_client_socket_cb(CURL*, curl_socket_t, int, void*, void*);
   friend int http_client_timer_cb(CURLM*, long, void*);
@@ -99,6 +101,13 @@ class HttpClient final : private FdHandler {
   Timer m_timer;
   std::vector<CurlEasy> m_idle_easy;
   std::vector<Transfer*> m_active;
+  struct ParsedUrl {
+    std::string url;
+    std::string normalized;
+    std::string scheme;
+    std::string host;
+    long port = 0;
+  } m_parsed;  // the last URL parsed, reused when the same URL comes again
   friend struct HttpClientStatsAccess;
   bool m_cancelled = false;
   RateLimiter m_rate;

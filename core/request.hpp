@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <curl/curl.h>
+
 namespace greenfetch {
 
 // When and how often a failed request is tried again (--retry, --retry-on, ...).
@@ -56,6 +58,7 @@ struct RequestOptions {
   std::string key;                                // --key FILE
   std::vector<std::string> resolve;               // --resolve HOST:PORT:ADDR[,ADDR]...
   std::vector<std::string> connect_to;            // --connect-to HOST1:PORT1:HOST2:PORT2
+  bool forbid_reuse = false;                      // a new connection for every request
   RetryOptions retry;
   double rate = 0;                                // --rate: requests started per second; 0: no cap
 };
@@ -71,7 +74,10 @@ struct Request {
   uint64_t line = 0;  // line number in the input (0 for a command-line argument)
   std::string data;       // this request's own body (bench targets); overrides the options' one
   bool has_data = false;  // data is set (even empty): a POST unless a method is given
-  const BodySink* on_body = nullptr;  // stream the body here instead of into Response::body
+  const BodySink* on_body = nullptr;        // stream the body here instead of into Response::body
+  std::string method;                       // this request's own method; empty: the options' one
+  const curl_slist* header_list = nullptr;  // replaces the -H headers for this request
+  bool lean = false;  // bench: skip what it never reads (headers, URLs and addresses as text)
 };
 
 }  // namespace greenfetch

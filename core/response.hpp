@@ -25,15 +25,21 @@ struct Timings {
 struct Response {
   std::string url;            // the URL as given
   uint64_t line = 0;          // its input line number (0 for a command-line argument)
+  uint64_t urlnum = 0;        // 0-based index of the URL in the run (curl's %{urlnum})
   std::string effective_url;  // the last URL fetched (after redirects)
   std::string scheme;         // scheme of effective_url, upper case as curl prints it ("HTTP")
   long http_code = 0;         // last response's status, 0 when none was received
   std::string http_version;   // "1", "1.1", "2", "3" (curl's %{http_version}); empty if none
   std::string remote_ip;
   long remote_port = 0;
+  std::string local_ip;  // local end of the last connection (curl's %{local_ip})
   long local_port = 0;
-  std::string content_type;   // Content-Type of the last response
-  std::string redirect_url;   // Location of the last response when it was not followed
+  std::string method;          // method of the last request, "GET" ... (curl's %{method})
+  std::string referer;         // Referer sent with the last request, empty if none (%{referer})
+  long num_connects = 0;       // new connections opened, all hops added up as curl -L does
+  long ssl_verify_result = 0;  // CURLINFO_SSL_VERIFYRESULT of the last hop (0: ok or plain HTTP)
+  std::string content_type;    // Content-Type of the last response
+  std::string redirect_url;    // Location of the last response when it was not followed
   int num_redirects = 0;
   int retries = 0;
   int64_t size_download = 0;  // body bytes of the last response (after decoding)
@@ -44,6 +50,8 @@ struct Response {
   Timings time;
   std::vector<std::pair<std::string, std::string>> headers;  // last response's headers, in order
   std::string body;
+  std::string header_text;  // with -I: the last response's raw status line and headers
+  std::string filename_effective;  // file the body was saved to (-o DIR), empty when none
   Error error = Error::none;
   std::string error_message;  // human-readable, empty when error == none
   int curl_code = 0;          // libcurl's CURLcode (curl's %{exitcode})

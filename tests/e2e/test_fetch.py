@@ -36,11 +36,17 @@ def the_server_never_sees_more_than_n_requests_at_once():
     with HttpFixture() as h:
         run([GF, "-s", h.url("/stats/reset")])
         urls = "".join(h.url(f"/delay/20?i={i}") + "\n" for i in range(200)).encode()
-        p = run([GF, "-c", "7", "-w", "%{http_code}\\n"], stdin=urls)
+        p = run([GF, "-c", "7", "--per-host", "0", "-w", "%{http_code}\\n"], stdin=urls)
         check(p.returncode == 0, p.stderr)
         check(p.stdout.count(b"200\n") == 200, p.stdout[:200])
         stats = run([GF, h.url("/stats")]).stdout.decode()
         check('"max_concurrent": 7' in stats, stats)
+        # The default per-host cap (6) binds before the pool when every URL is one host.
+        run([GF, "-s", h.url("/stats/reset")])
+        p = run([GF, "-c", "7", "-w", "%{http_code}\\n"], stdin=urls)
+        check(p.returncode == 0, p.stderr)
+        stats = run([GF, h.url("/stats")]).stdout.decode()
+        check('"max_concurrent": 6' in stats, stats)
 
 
 @harness.test

@@ -246,7 +246,7 @@ def progress_only_on_a_terminal_and_stats_on_request():
 @harness.test
 def json_lines_are_valid_whatever_the_bytes():
     with HttpFixture() as h:
-        p = run([GF, "-j", "--body", h.url("/text/a"), h.url("/bytes/16"), h.url("/headers?X-Raw=%FF%FE"),
+        p = run([GF, "-j", "--body", h.url("/text/a"), h.url("/bytes/200"), h.url("/headers?X-Raw=%FF%FE"),
                  "http://[bad"])
         check(p.returncode == 1, p.returncode)
         recs = [json.loads(l) for l in p.stdout.decode().splitlines()]
@@ -270,11 +270,13 @@ def write_out_matches_curl_for_the_same_requests():
            "%header{content-type} %{method} %{num_headers} %%\\t|\\n")
     with HttpFixture() as h:
         for path, extra in [("/text/a", []), ("/redirect/2", ["-L"]), ("/status/404", []),
-                            ("/gzip", ["--compressed"]), ("/redirect/1", []), ("/chunked/3", [])]:
+                            ("/gzip", []), ("/redirect/1", []), ("/chunked/3", [])]:
             url = h.url(path)
-            ours = run([GF, "-w", fmt] + (["--no-location"] if "-L" not in extra else []) +
-                       [url]).stdout
-            theirs = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", fmt] + extra + [url],
+            # The same request on the wire: one User-Agent, compression asked for by both.
+            ours = run([GF, "-A", "probe/1", "-w", fmt] +
+                       (["--no-location"] if "-L" not in extra else []) + [url]).stdout
+            theirs = subprocess.run(["curl", "-s", "-o", "/dev/null", "-A", "probe/1", "--compressed",
+                                     "-w", fmt] + extra + [url],
                                     capture_output=True, timeout=30).stdout
             check(ours == theirs, f"{path}:\n greenfetch: {ours!r}\n curl:       {theirs!r}")
 

@@ -1,0 +1,398 @@
+"""Shared harness for greenfetch end-to-end tests (tests/e2e/test_*.py).
+
+    import harness
+    from harness import Blackhole, Dnsmasq, HttpFixture, check, run
+
+    args = harness.parse_args()          # args.greenfetch, args.build_dir
+
+    @harness.test
+    def something_works():
+        with HttpFixture() as h, Dnsmasq({"a.test": "127.0.0.1"}) as dns:
+            p = run([args.greenfetch, "--dns-servers", dns.server, h.url("/text/x")])
+            check(p.returncode == 0, p)
+
+    if __name__ == "__main__":
+        harness.main()
+
+main() runs the registered tests in order and prints "PASS name" or "FAIL name: reason" (plus
+indented detail lines) for each, then exactly one line "N passed, M failed"; it exits 1 if
+any test failed (or none ran), else 0. Each test has a wall-clock limit (--test-timeout,
+default 120 s) enforced with SIGALRM, so a hang fails that test instead of the whole script.
+"""
+from __future__ import annotations
+
+import argparse
+import atexit
+import importlib.util
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from http.client import HTTPConnection
+from typing import Callable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS_DIR = os.path.dirname(HERE)
+FIXTURE_DIR = os.path.join(TESTS_DIR, "fixture")
+HTTP_SERVER = os.path.join(FIXTURE_DIR, "http_server.py")
+
+# The DNS helpers, loaded by path under a private name (a plain "import dns" could pick up
+# dnspython instead).
+_spec = importlib.util.spec_from_file_location("greenfetch_fixture_dns",
+                                               os.path.join(FIXTURE_DIR, "dns.py"))
+dns = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = dns
+_spec.loader.exec_module(dns)
+
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+              "ALL_PROXY", "NO_PROXY")
+
+args: argparse.Namespace | None = None
+_tests: list[tuple[str, Callable[[], None]]] = []
+_children: set[subprocess.Popen] = set()  # run() processes (session leaders) still running
+_fixtures: set = set()  # started fixtures (anything with stop()), stopped after each test
+
+
+class TestFailure(AssertionError):
+    """A failed check (also raised by run() on a timeout)."""
+
+
+class TestTimeout(BaseException):
+    """The per-test wall-clock limit ran out (BaseException: not swallowed by `except
+    Exception` in a test)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Arguments, registration, runner
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """--greenfetch PATH --build-dir DIR [-k SUBSTRING] [--test-timeout S]."""
+    global args
+    parser = argparse.ArgumentParser(description="greenfetch end-to-end tests")
+    parser.add_argument("--greenfetch", default=os.environ.get("GREENFETCH", "greenfetch"),
+                        help="the greenfetch binary under test")
+    parser.add_argument("--build-dir", default=os.environ.get("GREENFETCH_BUILD_DIR", "build"),
+                        help="the CMake build directory (for samples and other binaries)")
+    parser.add_argument("-k", dest="filter", default=None,
+                        help="run only tests whose name contains this substring")
+    parser.add_argument("--test-timeout", type=float, default=120.0,
+                        help="wall-clock limit per test in seconds")
+    args = parser.parse_args(argv)
+    if os.sep in args.greenfetch:
+        args.greenfetch = os.path.abspath(args.greenfetch)
+    args.build_dir = os.path.abspath(args.build_dir)
+    return args
+
+
+def test(fn: Callable[[], None]) -> Callable[[], None]:
+    """Decorator: registers fn as a test, named after the function."""
+    _tests.append((fn.__name__, fn))
+    return fn
+
+
+def _one_line(s: str, limit: int = 2000) -> str:
+    s = s.replace("\n", "\\n").replace("\r", "\\r")
+    return s if len(s) <= limit else s[:limit] + f"... ({len(s)} chars)"
+
+
+def _describe(msg) -> str:
+    if isinstance(msg, subprocess.CompletedProcess):
+        return (f"exit {msg.returncode}; stdout={_clip(msg.stdout)!r}; "
+                f"stderr={_clip(msg.stderr)!r}")
+    if isinstance(msg, (bytes, bytearray)):
+        return repr(_clip(bytes(msg)))
+    if isinstance(msg, str):
+        return msg
+    return repr(msg)
+
+
+def _clip(b, limit: int = 1000):
+    if b is None or len(b) <= limit:
+        return b
+    return b[:limit] + (b"..." if isinstance(b, bytes) else "...")
+
+
+def check(cond, msg="check failed") -> None:
+    """Fails the test unless cond is true. msg may be anything: a str, bytes, a
+    CompletedProcess (shows exit code, stdout and stderr), a tuple, a list..."""
+    if not cond:
+        raise TestFailure(_describe(msg))
+
+
+def _on_alarm(signum, frame) -> None:
+    raise TestTimeout("test timed out")
+
+
+def main() -> None:
+    """Runs the registered tests; prints PASS/FAIL lines and "N passed, M failed"; exits."""
+    a = args if args is not None else parse_args()
+    selected = [(n, f) for n, f in _tests if not a.filter or a.filter in n]
+    passed = failed = 0
+    signal.signal(signal.SIGALRM, _on_alarm)
+    for name, fn in selected:
+        detail: list[str] = []
+        start = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, a.test_timeout)
+        try:
+            try:
+                fn()
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            ok, reason = True, ""
+        except TestTimeout:
+            ok, reason = False, f"timed out after {a.test_timeout:g} s"
+            detail = _where(sys.exc_info()[2])
+        except AssertionError as e:
+            ok, reason = False, _describe(e.args[0]) if e.args else "assertion failed"
+            detail = _where(sys.exc_info()[2])
+        except Exception as e:  # noqa: BLE001 - an error in a test is a failure
+            ok, reason = False, f"{type(e).__name__}: {e}"
+            detail = traceback.format_exc().rstrip().splitlines()
+        finally:
+            _kill_children()
+            _stop_fixtures()
+        if ok:
+            passed += 1
+            print(f"PASS {name}", flush=True)
+        else:
+            failed += 1
+            print(f"FAIL {name}: {_one_line(reason)}", flush=True)
+            for line in detail:
+                print(f"    {line}", flush=True)
+            print(f"    ({time.monotonic() - start:.2f} s)", flush=True)
+    if not selected:
+        print("no tests ran", flush=True)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    sys.exit(1 if failed or not selected else 0)
+
+
+def _where(tb) -> list[str]:
+    """The test-script frames of a traceback, one "at file:line in function" line each."""
+    out = []
+    for frame in traceback.extract_tb(tb):
+        if os.path.abspath(frame.filename) != os.path.abspath(__file__):
+            out.append(f"at {os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}: "
+                       f"{(frame.line or '').strip()}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Running programs
+
+
+def base_env(extra: dict[str, str | None] | None = None) -> dict[str, str]:
+    """os.environ without proxy variables (tests talk to 127.0.0.1 directly), updated with
+    extra (a value of None removes that variable)."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    for k, v in (extra or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = str(v)
+    return env
+
+
+def run(argv, stdin: bytes | str | None = None, timeout: float = 60,
+        env: dict[str, str | None] | None = None, cwd: str | None = None
+        ) -> subprocess.CompletedProcess:
+    """Runs argv to completion: bytes stdout and stderr, stdin from `stdin` (bytes or str;
+    None: /dev/null). env entries are added to the (proxy-free) environment; None removes one.
+    On timeout the process group is killed and the test fails."""
+    argv = [os.fspath(x) if isinstance(x, os.PathLike) else str(x) for x in argv]
+    if isinstance(stdin, str):
+        stdin = stdin.encode()
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else
+                            subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=base_env(env), cwd=cwd, start_new_session=True)
+    _children.add(proc)
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, err = _drain(proc)
+        raise TestFailure(f"timed out after {timeout} s: {' '.join(argv)}; "
+                          f"stdout={_clip(out)!r}; stderr={_clip(err)!r}") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    finally:
+        _children.discard(proc)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def _drain(proc: subprocess.Popen) -> tuple[bytes, bytes]:
+    try:
+        return proc.communicate(timeout=5)
+    except (subprocess.TimeoutExpired, ValueError, OSError):
+        return b"", b""
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        proc.kill()
+        proc.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+
+
+def _kill_children() -> None:
+    for proc in list(_children):
+        _kill_group(proc)
+        _children.discard(proc)
+
+
+def _stop_fixtures() -> None:
+    for fixture in list(_fixtures):
+        try:
+            fixture.stop()
+        except Exception:  # noqa: BLE001 - best effort cleanup
+            pass
+        _fixtures.discard(fixture)
+
+
+atexit.register(_kill_children)
+atexit.register(_stop_fixtures)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+class HttpFixture:
+    """tests/fixture/http_server.py on 127.0.0.1 (or bind="::1"), started on __enter__ and
+    stopped on __exit__.
+
+    .port, .host, .base ("http://127.0.0.1:PORT"), .url("/path") -> base + path,
+    .get(path) -> (status, body bytes) without greenfetch, .stats() -> dict,
+    .reset_stats()."""
+
+    def __init__(self, bind: str = "127.0.0.1", start_timeout: float = 10.0):
+        self.host = bind
+        self.start_timeout = start_timeout
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        if not path.startswith("/"):
+            path = "/" + path
+        return self.base + path
+
+    def start(self) -> "HttpFixture":
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", HTTP_SERVER, "--port", "0", "--bind", self.host],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=base_env())
+        _fixtures.add(self)
+        try:
+            line = _read_line(self.proc, self.start_timeout)
+            if not line.startswith(b"PORT "):
+                raise RuntimeError(f"http_server.py did not start: {line!r}")
+            self.port = int(line.split()[1])
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        _fixtures.discard(self)
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for f in (proc.stdin, proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        dns.stop_process(proc)
+
+    def get(self, path: str, timeout: float = 10.0,
+            headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """A GET with http.client (not greenfetch): (status, body)."""
+        conn = HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+    def stats(self) -> dict:
+        return json.loads(self.get("/stats")[1])
+
+    def reset_stats(self) -> None:
+        self.get("/stats/reset")
+
+    def __enter__(self) -> "HttpFixture":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _read_line(proc: subprocess.Popen, timeout: float) -> bytes:
+    """One line from proc.stdout within timeout (poll + os.read; no blocking readline)."""
+    fd = proc.stdout.fileno()
+    buf = b""
+    deadline = time.monotonic() + timeout
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    for _ in range(10_000):  # bounded in count and by the deadline
+        if b"\n" in buf:
+            return buf.split(b"\n", 1)[0].strip()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise RuntimeError(f"no line from pid {proc.pid} within {timeout} s: {buf!r}")
+        if poller.poll(remaining * 1000):
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise RuntimeError(f"pid {proc.pid} exited before printing a line "
+                                   f"(status {proc.poll()}): {buf!r}")
+            buf += chunk
+    raise RuntimeError("too many reads")
+
+
+class Dnsmasq(dns.DnsmasqServer):
+    """dnsmasq answering mapping (name -> IP or list of IPs) on 127.0.0.1:PORT.
+
+    .port, .server ("127.0.0.1:PORT"), .query(name, "A"|"AAAA", timeout=1.0, tcp=False) ->
+    DnsAnswer(rcode, addresses) or None. Unmapped names under .test are NXDOMAIN; only the
+    exact mapped names resolve (host-record), TTL 60."""
+
+    def start(self) -> "Dnsmasq":
+        _fixtures.add(self)
+        return super().start()
+
+    def stop(self) -> None:
+        _fixtures.discard(self)
+        super().stop()
+
+
+class Blackhole(dns.Blackhole):
+    """A UDP port on 127.0.0.1 that reads queries and never answers: .port, .server
+    ("127.0.0.1:PORT"), .queries (datagrams received so far)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        _fixtures.add(self)
+
+    def stop(self) -> None:
+        _fixtures.discard(self)
+        super().stop()
+
+
+def query(port: int, name: str, qtype: str = "A", timeout: float = 1.0, tcp: bool = False):
+    """One hand-built DNS query to 127.0.0.1:port: DnsAnswer(rcode, addresses) or None."""
+    return dns.query(port, name, qtype, timeout, tcp=tcp)
