@@ -72,7 +72,7 @@ class BenchThread {
   BenchStats m_stats;
   std::vector<Request> m_requests;
   std::vector<CurlSlist> m_header_lists;
-  BodySink m_discard = [](std::string_view) { return true; };
+  BodySink m_discard = [](const Response&, std::string_view) { return true; };
   bool m_measuring = false;
   bool m_stopped = false;
   uint64_t m_tickets = 0;       // requests started in this phase

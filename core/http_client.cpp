@@ -47,6 +47,7 @@ struct HttpClient::Transfer {
   bool headers_set = false;        // CURLOPT_HTTPHEADER is the request's own list
   bool keep_headers = true;        // lean requests keep them only when a retry may read them
   bool raw_headers = false;        // keep the raw header text too (-I)
+  bool verbose_set = false;        // CURLOPT_VERBOSE is on for capture_heads
   std::size_t active_index = 0;
   CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
   Clock::time_point deadline = Clock::time_point::max();
@@ -223,7 +224,7 @@ size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata
     return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
   }
   if (const BodySink* sink = t->request->on_body) {
-    if (!(*sink)(std::string_view(ptr, n))) {
+    if (!(*sink)(*t->response, std::string_view(ptr, n))) {
       t->sink_refused = true;
       return 0;
     }
@@ -231,6 +232,16 @@ size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata
   }
   t->response->body.append(ptr, n);
   return n;
+}
+
+// Only with Request::capture_heads: collects the request head libcurl sends.
+int http_client_debug_cb(CURL* /*easy*/, curl_infotype type, char* data, size_t size,
+                         void* userdata) {
+  if (type == CURLINFO_HEADER_OUT) {
+    auto* t = static_cast<HttpClient::Transfer*>(userdata);
+    t->response->request_head.assign(data, size);
+  }
+  return 0;
 }
 
 size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {
@@ -508,6 +519,9 @@ void HttpClient::release_easy(CurlEasy easy, const Transfer& t) {
   if (t.headers_set) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.empty() ? nullptr : m_headers.get());
   }
+  if (t.verbose_set) {
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
+  }
   m_idle_easy.push_back(std::move(easy));
 }
 
@@ -598,6 +612,12 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   // the first response arrives.
   curl_easy_setopt(e, CURLOPT_PIPEWAIT,
                    hop.scheme == "https" && m_request_options.http_version != 11 ? 1L : 0L);
+  if (t.request->capture_heads) {
+    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_client_debug_cb);
+    curl_easy_setopt(e, CURLOPT_DEBUGDATA, &t);
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+    t.verbose_set = true;
+  }
   if (t.request->header_list != nullptr) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.request->header_list);
     t.headers_set = true;
@@ -795,7 +815,7 @@ Response HttpClient::fetch_once(const Request& request) {
   t.response = &r;
   t.max_filesize = o.max_filesize;
   t.keep_headers = !request.lean || o.retry.attempts > 0;
-  t.raw_headers = o.head;
+  t.raw_headers = o.head || request.capture_heads;
   Clock::time_point start = Clock::now();
   if (o.max_time.count() > 0) {
     t.deadline = start + o.max_time;

@@ -79,6 +79,7 @@ class HttpClient final : private FdHandler {
   friend int http_client_timer_cb(CURLM*, long, void*);
   friend size_t http_client_write_cb(char*, size_t, size_t, void*);
   friend size_t http_client_header_cb(char*, size_t, size_t, void*);
+  friend int http_client_debug_cb(CURL*, curl_infotype, char*, size_t, void*);
 
   Reactor& m_reactor;
   Resolver& m_resolver;

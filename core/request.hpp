@@ -63,10 +63,13 @@ struct RequestOptions {
   double rate = 0;                                // --rate: requests started per second; 0: no cap
 };
 
+struct Response;
+
 // Receives a body chunk by chunk as it arrives, instead of Response::body (a streaming
-// parser, or a sink that discards). It runs inside libcurl's write callback: it must not call
-// libcurl nor switch fibers. Returning false aborts the transfer (Error::output).
-using BodySink = std::function<bool(std::string_view chunk)>;
+// parser, or a sink that discards). `so_far` has the response's status line headers already
+// (Response::headers). It runs inside libcurl's write callback: it must not call libcurl nor
+// switch fibers. Returning false aborts the transfer (Error::output).
+using BodySink = std::function<bool(const Response& so_far, std::string_view chunk)>;
 
 // One request: the URL and where it came from.
 struct Request {
@@ -78,6 +81,7 @@ struct Request {
   std::string method;                       // this request's own method; empty: the options' one
   const curl_slist* header_list = nullptr;  // replaces the -H headers for this request
   bool lean = false;  // bench: skip what it never reads (headers, URLs and addresses as text)
+  bool capture_heads = false;  // fill Response::request_head and header_text (for WARC)
 };
 
 }  // namespace greenfetch
