@@ -54,7 +54,8 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
     : m_reactor(reactor), m_options(std::move(options)), m_timer([this] { on_timer(); }) {
   init_library_once();
   ares_options opts{};
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
+  opts.socket_receive_buffer_size = m_options.receive_buffer;
   opts.sock_state_cb = resolver_sock_state;
   opts.sock_state_cb_data = this;
   opts.timeout = static_cast<int>(m_options.timeout.count());
@@ -88,11 +89,18 @@ Resolution Resolver::resolve(const std::string& host) {
     return Resolution{entry->addresses, entry->error, entry->message, 0};
   }
   if (!entry->pending) {
+    entry->pending = true;  // from now on, other lookups of this name wait for this one
+    if (m_in_flight >= m_options.max_in_flight) {
+      Waiter turn(m_reactor);
+      m_turn_waiters.push_back(&turn);
+      turn.wait();  // on_answer handed its place over: m_in_flight already counts us
+    } else {
+      ++m_in_flight;
+    }
     if (m_cache.size() > m_options.max_cache_entries) {
       prune();
-      entry = &m_cache[host];
     }
-    entry->pending = true;
+    entry = &m_cache[host];
     ++m_queries;
     ares_addrinfo_hints hints{};
     hints.ai_family = m_options.family;
@@ -119,6 +127,13 @@ void Resolver::on_answer(const std::string& host, int status, ares_addrinfo* res
   }
   Entry& e = it->second;
   e.pending = false;
+  if (!m_turn_waiters.empty()) {
+    Waiter* next = m_turn_waiters.front();
+    m_turn_waiters.pop_front();
+    next->post();
+  } else if (m_in_flight > 0) {
+    --m_in_flight;
+  }
   e.addresses.clear();
   e.message.clear();
   Clock::time_point now = Clock::now();

@@ -5,6 +5,7 @@
 #include <ares.h>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -24,6 +25,11 @@ struct ResolverOptions {
   int family = AF_UNSPEC;                     // AF_INET for -4, AF_INET6 for -6
   std::chrono::seconds min_ttl{1};            // answers are kept at least this long
   std::size_t max_cache_entries = 100'000;    // expired entries are pruned past this
+  // Lookups in flight at once; more wait their turn. A burst of hundreds of answers on
+  // c-ares's one UDP socket overflows its receive buffer (the kernel counts each datagram's
+  // full buffer, ~1 KiB, against 208 KiB by default): lost answers cost a whole timeout.
+  std::size_t max_in_flight = 64;
+  int receive_buffer = 1 << 20;               // SO_RCVBUF asked for (capped by rmem_max)
 };
 
 struct Resolution {
@@ -103,6 +109,8 @@ class Resolver final : private FdHandler {
   Timer m_timer;
   std::unordered_map<std::string, Entry> m_cache;
   std::size_t m_queries = 0;
+  std::size_t m_in_flight = 0;
+  std::deque<Waiter*> m_turn_waiters;  // lookups waiting for a place under max_in_flight
 };
 
 // Whether host is an IPv4 or IPv6 literal (brackets allowed): such hosts skip DNS.
