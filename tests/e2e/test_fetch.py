@@ -149,6 +149,19 @@ def one_thread_during_a_fetch_of_many_names():
 
 
 @harness.test
+def ten_thousand_urls_run_clean():
+    # In the sanitizer build (tests/run_all.sh) this is the leak check: LeakSanitizer makes the
+    # exit status non-zero and prints its report on stderr.
+    with HttpFixture() as h:
+        urls = "".join(h.url(f"/text/{i}") + "\n" for i in range(10000)).encode()
+        p = run([GF, "-c", "50", "--per-host", "0", "--unordered", "-w", "%{http_code}\\n"],
+                stdin=urls, timeout=240)
+        check(p.returncode == 0, (p.returncode, p.stderr[-2000:]))
+        check(p.stdout.count(b"200\n") == 10000, p.stdout[-200:])
+        check(b"Sanitizer" not in p.stderr, p.stderr[-2000:])
+
+
+@harness.test
 def the_sample_program_prints_bodies_in_order():
     sample = os.path.join(args.build_dir, "sample_grequests")
     with HttpFixture() as h:

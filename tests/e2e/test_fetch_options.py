@@ -217,6 +217,21 @@ def ctrl_c_flushes_what_arrived_and_exits_130():
 
 
 @harness.test
+def a_second_ctrl_c_exits_at_once():
+    with HttpFixture() as h:
+        proc = subprocess.Popen([GF, h.url("/delay/8000")], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+        check(proc.returncode == 130, proc.returncode)
+        check(time.monotonic() - start < 0.5, "the second Ctrl-C did not exit at once")
+
+
+@harness.test
 def progress_only_on_a_terminal_and_stats_on_request():
     with HttpFixture() as h:
         p = run([GF, "--stats", h.url("/text/a"), h.url("/text/b")])
