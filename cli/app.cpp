@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/bench_cli.hpp"
+#include "cli/crawl_cli.hpp"
 #include "cli/request_options.hpp"
 #include "core/fetch_command.hpp"
 #include "core/url_source.hpp"
@@ -27,6 +28,7 @@ int fetch_main(int argc, char** argv) {
   app.footer(
       "Modes: greenfetch [get] [OPTIONS] [URL...]  (this one)\n"
       "       greenfetch bench [OPTIONS] URL...      (load-probing: greenfetch bench --help)\n"
+      "       greenfetch crawl [OPTIONS] SEED...     (crawling: greenfetch crawl --help)\n"
       "Exit status: 0 all URLs fetched, 1 some failed, 2 usage error.\n"
       "See greenfetch(1) for every option and -w variable.");
   app.add_option("urls", config.urls, "URLs to fetch (before those of -i)");
@@ -89,6 +91,9 @@ int run(int argc, char** argv) {
   try {
     if (args.size() > 1 && std::string(args[1]) == "bench") {
       return bench_main(argc - 1, argv + 1);
+    }
+    if (args.size() > 1 && std::string(args[1]) == "crawl") {
+      return crawl_main(argc - 1, argv + 1);
     }
     return fetch_main(static_cast<int>(args.size()), args.data());
   } catch (const std::exception& e) {

@@ -21,9 +21,10 @@ int crawl_main(int argc, char** argv) {
   CrawlConfig config;
   std::string delay;
   bool no_robots = false;
-  CLI::App app{"greenfetch crawl: fetch every page of a site, following links from HTML.\n"
-               "Seeds come from the arguments, from -i FILE, or from stdin.",
-               "greenfetch crawl"};
+  CLI::App app{
+      "greenfetch crawl: fetch every page of a site, following links from HTML.\n"
+      "Seeds come from the arguments, from -i FILE, or from stdin.",
+      "greenfetch crawl"};
   app.footer(
       "Output: one line per page (its URL); -j one JSON object per page; -w FORMAT as in "
       "fetch mode.\nExit status: 0 no page failed, 1 some failed, 2 usage error.\n"
@@ -62,7 +63,8 @@ int crawl_main(int argc, char** argv) {
   app.add_option("--max-depth", config.max_depth, "Links followed from a seed at most")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30));
-  app.add_option("--max-pages", config.max_pages, "Stop after fetching this many pages (0: no limit)")
+  app.add_option("--max-pages", config.max_pages,
+                 "Stop after fetching this many pages (0: no limit)")
       ->check(CLI::Range(static_cast<uint64_t>(0), static_cast<uint64_t>(1) << 50));
   app.add_flag("--assets", config.assets,
                "Also fetch page assets: images, scripts, stylesheets, <source>");
@@ -72,8 +74,6 @@ int crawl_main(int argc, char** argv) {
                  "'utm_.*')")
       ->type_name("REGEX");
   app.add_flag("--no-robots", no_robots, "Do not fetch or obey robots.txt");
-  app.add_flag("--sitemaps", config.sitemaps,
-               "Read sitemaps (robots.txt Sitemap: lines and /sitemap.xml) for more seeds");
   app.add_flag("-j,--json", config.json, "Print one JSON object per page (JSON Lines)");
   app.add_option("-w,--write-out", config.write_out,
                  "Print FORMAT for each page (curl's variables; @FILE reads it from a file)")

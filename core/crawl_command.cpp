@@ -335,8 +335,8 @@ void Crawler::schedule_flush() {
 
 void Crawler::error_line(const std::string& url, const Response& r) {
   if (!m_config.silent) {
-    write_all(m_err_fd, fmt::format("greenfetch: {}: {}: {}\n", url, error_kind(r.error),
-                                    r.error_message));
+    write_all(m_err_fd,
+              fmt::format("greenfetch: {}: {}: {}\n", url, error_kind(r.error), r.error_message));
   }
 }
 
@@ -354,8 +354,9 @@ void Crawler::report_skipped(const CrawlItem& item, std::string_view why) {
   } else {
     m_line += "null";
   }
-  m_line += ",\"status\":null,\"content_type\":null,\"size\":0,\"title\":null,\"links\":0,"
-            "\"error\":null,\"skipped\":";
+  m_line +=
+      ",\"status\":null,\"content_type\":null,\"size\":0,\"title\":null,\"links\":0,"
+      "\"error\":null,\"skipped\":";
   append_json_string(m_line, why);
   m_line += "}\n";
   m_out.write(m_line);
@@ -445,6 +446,7 @@ void Crawler::robots_job(CrawlFrontier::Host* h) {
     return true;
   };
   req.on_body = &sink;
+  Clock::time_point started = Clock::now();
   Response r = m_client->fetch(req);
   Robots robots;
   if (r.error == Error::cancelled) {
@@ -470,6 +472,8 @@ void Crawler::robots_job(CrawlFrontier::Host* h) {
     auto d = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(capped));
     h->delay = std::max(h->delay, d);
   }
+  // The robots.txt request counts as one: the first page starts a delay after it.
+  h->next_start = std::max(h->next_start, started + h->delay);
   h->blocked = false;
   --m_in_flight;
   m_frontier->finish(*h);
@@ -632,10 +636,10 @@ void Crawler::dispatch() {
 
 int Crawler::run() {
   ::signal(SIGPIPE, SIG_IGN);
+  Reactor reactor;  // first: reading seeds from a pipe waits on it
+  m_reactor = &reactor;
   prepare();
 
-  Reactor reactor;
-  m_reactor = &reactor;
   std::optional<Resolver> resolver;
   std::optional<HttpClient> client;
   try {

@@ -29,7 +29,7 @@ struct CrawlConfig {
   bool strip_query = false;              // --strip-query
   std::string drop_params;               // --drop-params REGEX (RE2, full match on the name)
   bool robots = true;                    // --no-robots turns it off
-  bool sitemaps = false;                 // --sitemaps: robots.txt Sitemap: and /sitemap.xml
+  // --sitemaps (robots.txt Sitemap: lines and /sitemap.xml as seeds) is not implemented yet.
   bool json = false;                     // -j: one JSON object per page
   std::string write_out;                 // -w FORMAT
   std::string output_dir;                // -o DIR: mirror pages there

@@ -37,7 +37,7 @@ namespace greenfetch {
 struct CrawlItem {
   std::string url;  // normalized
   uint32_t depth = 0;
-  uint32_t attempts = 0;                         // times it was put back after a 429/503
+  uint32_t attempts = 0;                        // times it was put back after a 429/503
   std::shared_ptr<const std::string> referrer;  // the page that linked here; null for a seed
 };
 
@@ -48,12 +48,12 @@ class CrawlFrontier {
   struct Host {
     std::string key;  // "scheme://host[:port]" of normalized URLs
     std::deque<CrawlItem> queue;
-    std::size_t active = 0;               // requests in flight (pages and robots.txt)
-    Clock::time_point next_start{};       // no request starts before this
-    Clock::duration delay{};              // minimum time between two request starts
-    bool blocked = false;                 // no page starts (robots.txt being fetched)
+    std::size_t active = 0;          // requests in flight (pages and robots.txt)
+    Clock::time_point next_start{};  // no request starts before this
+    Clock::duration delay{};         // minimum time between two request starts
+    bool blocked = false;            // no page starts (robots.txt being fetched)
     RobotsState robots_state = RobotsState::unknown;
-    Robots robots;                        // valid when robots_state == known
+    Robots robots;  // valid when robots_state == known
     enum class Queued : uint8_t { none, runnable, timed } queued = Queued::none;
   };
 

@@ -55,6 +55,13 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
   init_library_once();
   ares_options opts{};
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
+  // With servers named on the command line, ask only them: c-ares 1.18 would otherwise open
+  // and parse /etc/hosts again for every single lookup.
+  char dns_only[] = "b";
+  if (!m_options.servers.empty()) {
+    mask |= ARES_OPT_LOOKUPS;
+    opts.lookups = dns_only;
+  }
   opts.socket_receive_buffer_size = m_options.receive_buffer;
   opts.sock_state_cb = resolver_sock_state;
   opts.sock_state_cb_data = this;
@@ -82,6 +89,18 @@ Resolver::~Resolver() {
 }
 
 Resolution Resolver::resolve(const std::string& host) {
+  // RFC 6761: "localhost" and names under it are the loopback, whatever a DNS server says.
+  std::string_view h(host);
+  if (h == "localhost" || h.ends_with(".localhost")) {
+    Resolution local;
+    if (m_options.family != AF_INET6) {
+      local.addresses.emplace_back("127.0.0.1");
+    }
+    if (m_options.family != AF_INET) {
+      local.addresses.emplace_back("::1");
+    }
+    return local;
+  }
   Clock::time_point start = Clock::now();
   auto [it, inserted] = m_cache.try_emplace(host);
   Entry* entry = &it->second;

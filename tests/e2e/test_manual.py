@@ -18,7 +18,7 @@ def man_text():
         return f.read().replace("\\-", "-")
 
 
-MODES = [[], ["bench"]]
+MODES = [[], ["bench"], ["crawl"]]
 
 
 @harness.test

@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `greenfetch crawl` against the fixture server's /html/N pages (page N
+links to N+1 and 2N, up to 50), /files/set registrations (robots.txt, odd pages), redirects
+and Retry-After endpoints. Traffic goes to 127.0.0.1 only."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from http.client import HTTPConnection
+from urllib.parse import quote
+
+import harness
+from harness import HttpFixture, check, run
+
+args = harness.parse_args()
+HERE = os.path.dirname(os.path.abspath(__file__))
+HTML_MAX = 50
+
+
+def gf(*argv, **kw):
+    return run([args.greenfetch, "crawl", *argv], **kw)
+
+
+def register(h: HttpFixture, path: str, body: bytes, status: int = 200,
+             ctype: str = "text/plain", gz: bool = False) -> None:
+    conn = HTTPConnection(h.host, h.port, timeout=10)
+    try:
+        q = (f"/files/set?path={quote(path)}&status={status}&type={quote(ctype, safe='')}" +
+             ("&gzip=1" if gz else ""))
+        conn.request("POST", q, body=body)
+        r = conn.getresponse()
+        r.read()
+        check(r.status == 200, f"register {path}: {r.status}")
+    finally:
+        conn.close()
+
+
+def html_links(n: int) -> list[int]:
+    out = []
+    if n + 1 <= HTML_MAX:
+        out.append(n + 1)
+    if n > 0 and 2 * n <= HTML_MAX:
+        out.append(2 * n)
+    return out
+
+
+def reachable(start: int, allowed=lambda n: True, max_depth: int = 10**6) -> dict[int, int]:
+    """BFS over the fixture's link graph: page -> depth, skipping disallowed pages."""
+    depth = {start: 0}
+    queue = [start]
+    for n in queue:  # bounded: at most HTML_MAX + 1 pages
+        if depth[n] >= max_depth or not allowed(n):
+            continue
+        for m in html_links(n):
+            if m not in depth:
+                depth[m] = depth[n] + 1
+                queue.append(m)
+    return depth
+
+
+def records(p) -> list[dict]:
+    return [json.loads(line) for line in p.stdout.decode().splitlines() if line.strip()]
+
+
+def page_numbers(urls) -> list[int]:
+    return sorted(int(u.rsplit("/", 1)[1]) for u in urls)
+
+
+@harness.test
+def crawl_finds_every_html_page():
+    with HttpFixture() as h:
+        p = gf("--max-depth", "100", h.url("/html/1"))
+        check(p.returncode == 0, p)
+        urls = p.stdout.decode().split()
+        check(len(urls) == len(set(urls)) == HTML_MAX, p)
+        check(page_numbers(urls) == list(range(1, HTML_MAX + 1)), urls)
+
+
+@harness.test
+def default_max_depth_is_5():
+    with HttpFixture() as h:
+        # -c 1: one page at a time, so the first discovery of a page is by a shortest path
+        p = gf("-c", "1", h.url("/html/1"))
+        check(p.returncode == 0, p)
+        want = sorted(n for n, d in reachable(1).items() if d <= 5)
+        check(page_numbers(p.stdout.decode().split()) == want, p)
+
+
+@harness.test
+def seeds_are_normalized_and_deduplicated():
+    with HttpFixture() as h:
+        seeds = [f"HTTP://127.0.0.1:{h.port}/html/./x/../1#top", h.url("/html/1"),
+                 f"http://127.0.0.1:{h.port}/%68tml/1"]
+        p = gf("--max-depth", "0", *seeds)
+        check(p.returncode == 0, p)
+        check(p.stdout.decode().split() == [h.url("/html/1")], p)
+
+
+@harness.test
+def seeds_from_input_file_and_stdin():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "seeds.txt")
+        with open(path, "w") as f:
+            f.write(f"# a comment\n\n{h.url('/html/3')}\n")
+        p = gf("--max-depth", "0", "-i", path, h.url("/html/2"))
+        check(p.returncode == 0, p)
+        check(sorted(page_numbers(p.stdout.decode().split())) == [2, 3], p)
+        p = gf("--max-depth", "0", stdin=h.url("/html/7") + "\n")
+        check(p.returncode == 0 and p.stdout.decode().split() == [h.url("/html/7")], p)
+
+
+@harness.test
+def seed_that_is_not_a_url_is_a_usage_error():
+    p = gf("http://127.0.0.1:1/ok", "not a url")
+    check(p.returncode == 2, p)
+    check(b"not a url" in p.stderr, p)
+    p = gf("--include", "([", "http://127.0.0.1:1/")
+    check(p.returncode == 2 and b"([" in p.stderr, p)
+
+
+@harness.test
+def json_records_describe_each_page():
+    with HttpFixture() as h:
+        p = gf("-j", "-c", "1", "--max-depth", "100", h.url("/html/1"))
+        check(p.returncode == 0, p)
+        recs = records(p)
+        check(len(recs) == HTML_MAX, p)
+        by_url = {r["url"]: r for r in recs}
+        depth = reachable(1)
+        for n in range(1, HTML_MAX + 1):
+            r = by_url[h.url(f"/html/{n}")]
+            check(r["status"] == 200 and r["error"] is None, r)
+            check(r["title"] == f"page {n}", r)
+            check(r["links"] == len(html_links(n)), r)
+            check(r["depth"] == depth[n], (n, r, depth[n]))
+            check(r["content_type"].startswith("text/html"), r)
+            check(r["size"] == len(h.get(f"/html/{n}")[1]), r)
+            check(r["final_url"] == r["url"], r)
+            if n == 1:
+                check(r["referrer"] is None, r)
+            else:
+                ref = int(r["referrer"].rsplit("/", 1)[1])
+                check(n in html_links(ref) and depth[ref] == depth[n] - 1, r)
+        # breadth-first: depths never decrease along the output (one at a time, one host)
+        depths = [r["depth"] for r in recs]
+        check(depths == sorted(depths), depths)
+
+
+@harness.test
+def write_out_format_per_page():
+    with HttpFixture() as h:
+        p = gf("-w", "%{http_code} %{url}\\n", "--max-depth", "1", h.url("/html/2"))
+        check(p.returncode == 0, p)
+        lines = sorted(p.stdout.decode().splitlines())
+        check(lines == sorted(f"200 {h.url(f'/html/{n}')}" for n in (2, 3, 4)), lines)
+
+
+@harness.test
+def max_pages_stops_the_crawl():
+    with HttpFixture() as h:
+        p = gf("--max-pages", "7", "--max-depth", "100", h.url("/html/1"))
+        check(p.returncode == 0, p)
+        check(len(p.stdout.decode().split()) == 7, p)
+
+
+@harness.test
+def non_html_bodies_are_not_parsed():
+    with HttpFixture() as h:
+        register(h, "/plain.txt", b'<a href="/html/5">x</a>\n', ctype="text/plain")
+        register(h, "/page.xhtml", b'<html><body><a href="/html/9">x</a></body></html>',
+                 ctype="application/xhtml+xml")
+        p = gf("-j", "--max-depth", "0", h.url("/plain.txt"))
+        check(p.returncode == 0, p)
+        recs = records(p)
+        check(len(recs) == 1 and recs[0]["links"] == 0 and recs[0]["title"] is None, recs)
+        p = gf("-j", "--max-depth", "1", h.url("/page.xhtml"))
+        check(sorted(r["url"] for r in records(p)) ==
+              sorted([h.url("/page.xhtml"), h.url("/html/9")]), p)
+
+
+@harness.test
+def include_and_exclude_patterns():
+    with HttpFixture() as h:
+        p = gf("--max-depth", "100", "--exclude", "/html/1[0-9]$", h.url("/html/1"))
+        check(p.returncode == 0, p)
+        got = page_numbers(p.stdout.decode().split())
+        want = sorted(n for n in reachable(1, lambda n: not 10 <= n <= 19)
+                      if not 10 <= n <= 19)
+        check(got == want, (got, want))
+        p = gf("--max-depth", "100", "--include", "/html/[0-9]$", h.url("/html/1"))
+        check(page_numbers(p.stdout.decode().split()) == list(range(1, 10)), p)
+
+
+@harness.test
+def scope_host_keeps_other_hosts_out():
+    with HttpFixture() as h:
+        # localhost is another host than 127.0.0.1: the redirect target is fetched (the engine
+        # follows it) but its links are not followed
+        target = f"http://localhost:{h.port}/html/1"
+        register(h, "/links.html",
+                 f'<a href="{target}">x</a><a href="/html/50">y</a>'.encode(), ctype="text/html")
+        p = gf("--max-depth", "3", h.url("/links.html"))
+        check(p.returncode == 0, p)
+        check(sorted(p.stdout.decode().split()) == sorted([h.url("/links.html"),
+                                                           h.url("/html/50")]), p)
+
+
+@harness.test
+def redirects_are_seen_checked_and_loops_end():
+    with HttpFixture() as h:
+        p = gf("-j", "--max-depth", "0", h.url("/redirect/3"), h.url("/redirect/0"))
+        check(p.returncode == 0, p)
+        recs = records(p)
+        check(len(recs) == 2, recs)
+        check(all(r["final_url"] == h.url("/redirect/0") for r in recs), recs)
+        p = gf("-j", h.url("/redirect-loop"), h.url("/html/50"))
+        check(p.returncode == 1, p)
+        recs = {r["url"]: r for r in records(p)}
+        check(recs[h.url("/redirect-loop")]["error"]["kind"] == "too_many_redirects", recs)
+        check(recs[h.url("/html/50")]["status"] == 200, recs)
+
+
+@harness.test
+def page_errors_are_reported_and_the_crawl_goes_on():
+    with HttpFixture() as h:
+        register(h, "/broken.html",
+                 f'<a href="http://127.0.0.1:1/nothing">x</a><a href="/html/50">y</a>'
+                 f'<a href="/status/404">z</a>'.encode(), ctype="text/html")
+        p = gf("-j", "--no-robots", "--scope", "any", "--max-depth", "1", h.url("/broken.html"))
+        check(p.returncode == 1, p)
+        recs = {r["url"]: r for r in records(p)}
+        check(len(recs) == 4, recs)
+        check(recs["http://127.0.0.1:1/nothing"]["error"]["kind"] == "connect", recs)
+        check(recs[h.url("/status/404")]["status"] == 404, recs)
+        check(recs[h.url("/status/404")]["error"] is None, recs)
+        check(recs[h.url("/html/50")]["status"] == 200, recs)
+        check(b"127.0.0.1:1/nothing" in p.stderr, p)
+
+
+@harness.test
+def robots_txt_is_obeyed():
+    with HttpFixture() as h:
+        register(h, "/robots.txt", b"User-agent: *\nDisallow: /html/4\n\n"
+                 b"User-agent: greenfetch\nDisallow: /html/3\nAllow: /html/30\n")
+        p = gf("-j", "--max-depth", "100", h.url("/html/1"))
+        check(p.returncode == 0, p)
+        recs = records(p)
+        # greenfetch's own group applies (not the * group): /html/3* is out except /html/30*
+        def allowed(n):
+            s = f"/html/{n}"
+            return not s.startswith("/html/3") or s.startswith("/html/30")
+        fetched = page_numbers(r["url"] for r in recs if "skipped" not in r)
+        skipped = page_numbers(r["url"] for r in recs if r.get("skipped") == "robots")
+        want = reachable(1, allowed)
+        check(fetched == sorted(n for n in want if allowed(n)), (fetched, want))
+        check(skipped == sorted(n for n in want if not allowed(n)), skipped)
+        check(len(fetched) + len(skipped) == len(recs), recs)
+        p = gf("--no-robots", "--max-depth", "100", h.url("/html/1"))
+        check(len(p.stdout.decode().split()) == HTML_MAX, p)
+
+
+@harness.test
+def robots_txt_5xx_disallows_and_4xx_allows():
+    with HttpFixture() as h:
+        p = gf("--max-depth", "100", h.url("/html/1"))  # 404: everything allowed
+        check(len(p.stdout.decode().split()) == HTML_MAX, p)
+        register(h, "/robots.txt", b"oops\n", status=503)
+        p = gf("-j", "--max-depth", "100", h.url("/html/1"))
+        check(p.returncode == 0, p)
+        recs = records(p)
+        check(len(recs) == 1 and recs[0]["skipped"] == "robots", recs)
+
+
+@harness.test
+def robots_txt_garbage_and_huge_is_handled():
+    with HttpFixture() as h:
+        junk = bytes(range(256)) * 4096 + b"\nUser-agent: *\nDisallow: /html/2\n"
+        register(h, "/robots.txt", b"\x00\xff garbage\n" + junk, ctype="application/octet-stream")
+        p = gf("--max-depth", "100", h.url("/html/1"))
+        # the Disallow line is past 512 KiB... no: 1 MiB + a bit: it is never read
+        check(p.returncode == 0 and len(p.stdout.decode().split()) == HTML_MAX, p)
+
+
+@harness.test
+def crawl_delay_and_delay_space_requests():
+    with HttpFixture() as h:
+        register(h, "/robots.txt", b"User-agent: *\nCrawl-delay: 0.3\n")
+        start = time.monotonic()
+        p = gf("--max-pages", "4", "--max-depth", "100", h.url("/html/1"))
+        took = time.monotonic() - start
+        check(p.returncode == 0 and len(p.stdout.decode().split()) == 4, p)
+        # robots.txt, then 4 pages, each start 0.3 s after the previous one
+        check(took >= 4 * 0.3 - 0.05, took)
+    with HttpFixture() as h:
+        start = time.monotonic()
+        p = gf("--no-robots", "--delay", "0.25", "--max-pages", "5", "--max-depth", "100",
+               h.url("/html/1"))
+        took = time.monotonic() - start
+        check(p.returncode == 0 and len(p.stdout.decode().split()) == 5, p)
+        check(took >= 4 * 0.25 - 0.05, took)
+
+
+@harness.test
+def delay_of_one_host_does_not_hold_back_another():
+    with HttpFixture() as h:
+        # 127.0.0.1 and localhost are two hosts: with a long delay, each gets its pages at the
+        # same pace, so both finish in about the time one would take
+        start = time.monotonic()
+        p = gf("--no-robots", "--scope", "any", "--delay", "0.3", "--max-depth", "2",
+               h.url("/html/10"), f"http://localhost:{h.port}/html/20")
+        took = time.monotonic() - start
+        check(p.returncode == 0, p)
+        urls = p.stdout.decode().split()
+        # 127.0.0.1: 10, 11, 20, 12, 22, 21, 40; localhost: 20, 21, 40, 22, 42, 41
+        check(len(urls) == 13, urls)
+        # one host after the other would take 12 delays (3.6 s); side by side: 6 (1.8 s)
+        check(took < 2.8, took)
+
+
+@harness.test
+def retry_after_pauses_the_host():
+    with HttpFixture() as h:
+        start = time.monotonic()
+        p = gf("-j", "--no-robots", h.url("/retry-after/a?after=1"))
+        took = time.monotonic() - start
+        check(p.returncode == 0, p)
+        recs = records(p)
+        check(len(recs) == 1 and recs[0]["status"] == 200, recs)
+        check(took >= 0.95, took)
+
+
+@harness.test
+def mirror_writes_a_folder_tree():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        register(h, "/dir/", b"<a href='../html/50'>x</a><a href='/%2E%2E/%2e%2e/evil'>y</a>",
+                 ctype="text/html")
+        out = os.path.join(d, "m")
+        p = gf("-o", out, "--max-depth", "1", h.url("/html/48"), h.url("/dir/"))
+        check(p.returncode == 0, p)  # /%2E%2E/%2e%2e/evil is /evil, a 404 page (not saved)
+        host = f"127.0.0.1:{h.port}"
+        for n in (48, 49, 50):
+            with open(os.path.join(out, host, "html", str(n)), "rb") as f:
+                check(f.read() == h.get(f"/html/{n}")[1], n)
+        with open(os.path.join(out, host, "dir", "index.html"), "rb") as f:
+            check(b"evil" in f.read())
+        for root, _, files in os.walk(d):  # bounded: the tree is small
+            for name in files:
+                check(os.path.realpath(os.path.join(root, name)).startswith(
+                    os.path.realpath(out) + os.sep), (root, name))
+
+
+@harness.test
+def warc_records_round_trip():
+    node_modules = os.path.join(HERE, "node_modules", "warcio")
+    # .ci/install-deps installs node and warcio: missing them is a failed setup, not a skip.
+    check(shutil.which("node") is not None, "node is not installed (run .ci/install-deps)")
+    check(os.path.isdir(node_modules), "warcio is not installed: npm ci --prefix tests/e2e")
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        warc = os.path.join(d, "crawl.warc.gz")
+        p = gf("--warc", warc, "--max-depth", "100", h.url("/html/1"), h.url("/gzip"))
+        check(p.returncode == 0, p)
+        v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
+        check(v.returncode == 0, v)
+        recs = [json.loads(x) for x in v.stdout.decode().splitlines()]
+        check(recs[0]["type"] == "warcinfo", recs[0])
+        responses = {r["target_uri"]: r for r in recs if r["type"] == "response"}
+        requests = [r for r in recs if r["type"] == "request"]
+        # robots.txt is fetched but not archived
+        check(len(responses) == HTML_MAX + 1 and len(requests) == HTML_MAX + 1, len(recs))
+        def sha1(b):
+            return "sha1:" + base64.b32encode(hashlib.sha1(b).digest()).decode()
+        for n in range(1, HTML_MAX + 1):
+            r = responses[h.url(f"/html/{n}")]
+            check(r["payload_sha1"] == sha1(h.get(f"/html/{n}")[1]), r)
+        # no Accept-Encoding: the stored payload is the plain body, as sent
+        check(responses[h.url("/gzip")]["payload_sha1"] == sha1(h.get("/gzip")[1]),
+              responses[h.url("/gzip")])
+
+
+@harness.test
+def state_resumes_after_kill_9():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        state = os.path.join(d, "state")
+        out_path = os.path.join(d, "out.jsonl")
+        warc = os.path.join(d, "c.warc.gz")
+        argv = [args.greenfetch, "crawl", "-j", "--no-robots", "--delay", "0.05",
+                "--max-depth", "100", "--state", state, "--warc", warc, h.url("/html/1")]
+        with open(out_path, "ab") as out:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL,
+                                    stdin=subprocess.DEVNULL, env=harness.base_env(),
+                                    start_new_session=True)
+            try:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:  # bounded by the deadline
+                    with open(out_path, "rb") as f:
+                        if f.read().count(b"\n") >= 15:
+                            break
+                    time.sleep(0.02)
+                os.killpg(proc.pid, signal.SIGKILL)
+            finally:
+                proc.wait(timeout=10)
+        with open(out_path, "rb") as f:
+            first = f.read().count(b"\n")
+        check(15 <= first < HTML_MAX, first)
+        with open(out_path, "ab") as out:
+            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
+                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        check(p.returncode == 0, p)
+        with open(out_path, "rb") as f:
+            lines = [json.loads(x) for x in f.read().splitlines() if x.strip()]
+        urls = [r["url"] for r in lines]
+        check(len(urls) == HTML_MAX and len(set(urls)) == HTML_MAX, (len(urls), first))
+        check(page_numbers(urls) == list(range(1, HTML_MAX + 1)), urls)
+        # a third run finds nothing left to do
+        p = run(argv[:-1] + [h.url("/html/1")], timeout=30)
+        check(p.returncode == 0 and p.stdout == b"", p)
+        if shutil.which("node") and os.path.isdir(os.path.join(HERE, "node_modules", "warcio")):
+            v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
+            check(v.returncode == 0, v)
+            resp = [json.loads(x)["target_uri"] for x in v.stdout.decode().splitlines()
+                    if json.loads(x)["type"] == "response"]
+            check(set(resp) == set(urls), len(resp))
+
+
+if __name__ == "__main__":
+    harness.main()
