@@ -595,6 +595,9 @@ void HttpClient::setup_static(CURL* e) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_PROXY, "");  // hops set their own; "" never reads the environment
+  // Long enough for any transfer queued inside libcurl to still find its entry (else libcurl
+  // would resolve by itself, on a thread), short enough to keep its cache bounded.
+  curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 30L);  // see add_resolved
   if (!m_connect_to.empty()) {
     curl_easy_setopt(e, CURLOPT_CONNECT_TO, m_connect_to.get());
   }
@@ -797,7 +800,11 @@ bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, R
     r.curl_code = CURLE_COULDNT_RESOLVE_HOST;
     return false;
   }
-  std::string entry = host + ":" + std::to_string(port) + ":";
+  // "+": the entry expires after CURLOPT_DNS_CACHE_TIMEOUT instead of staying forever.
+  // libcurl walks its whole host cache to prune it on every transfer, so permanent entries
+  // (one per name) make a run of N names cost O(N^2); the cache that counts is the
+  // Resolver's, by TTL, and each transfer loads its entry again anyway.
+  std::string entry = "+" + host + ":" + std::to_string(port) + ":";
   for (std::size_t i = 0; i < res.addresses.size(); ++i) {
     const std::string& a = res.addresses[i];
     entry += i > 0 ? "," : "";
