@@ -11,6 +11,7 @@
 // SAX2 handler) and every tree-building callback null, and only startElement, endElement and
 // characters are set.
 #include "core/link_extractor.hpp"
+#include "core/ascii.hpp"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -47,22 +48,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool istarts_with(std::string_view s, std::string_view prefix) {

@@ -11,6 +11,7 @@
 // only be more restrictive or follows the file's evident structure ("disalow", "useragent").
 // Misspelt "allow" lines are not accepted, since guessing them would widen access.
 #include "core/robots.hpp"
+#include "core/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -38,22 +39,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool is_alpha(unsigned char c) {

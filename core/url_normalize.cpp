@@ -7,6 +7,7 @@
 // query are therefore re-encoded by hand after libcurl has parsed them, and dot segments are
 // removed a second time because decoding "%2E" can create new ones.
 #include "core/url_normalize.hpp"
+#include "core/ascii.hpp"
 
 #include "core/curl_handles.hpp"
 
@@ -154,22 +155,6 @@ std::string remove_dot_segments(std::string_view path) {
     out += '/';
   }
   return out;
-}
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // WHATWG URL: leading and trailing C0 controls and spaces are not part of the URL.
