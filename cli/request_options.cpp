@@ -157,8 +157,8 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
                  "Connect to HOST2:PORT2 for requests to HOST1:PORT1 (curl's syntax)")
       ->allow_extra_args(false)
       ->type_name("HOST1:PORT1:HOST2:PORT2");
-  app.add_flag("-4,--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
-  app.add_flag("-6,--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
+  app.add_flag("-4{4},--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
+  app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
   app.add_flag("--fail", o.fail, "Count HTTP status 400 and above as a failure");
   app.add_option("--retry", o.retry.attempts,
                  "Retry a failed URL up to N times (see --retry-on), with exponential backoff "

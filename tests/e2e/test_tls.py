@@ -1,0 +1,153 @@
+"""TLS and HTTP/2 options against a real nginx on loopback (self-signed certificates made here):
+--cacert, --capath, -k, -E/--key, ALPN HTTP/2 with multiplexing, --http1.1, bench --streams;
+and -4/-6 against the fixture on ::1."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import harness
+from harness import HttpFixture, check, run
+
+args = harness.parse_args()
+GF = args.greenfetch
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def openssl(*argv):
+    subprocess.run(["openssl", *argv], check=True, capture_output=True, timeout=60)
+
+
+class Nginx:
+    """nginx in the foreground on 127.0.0.1: TLS with HTTP/2, a client-certificate check."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="gf-tls-")
+        d = self.dir
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout", f"{d}/server.key", "-out", f"{d}/server.pem")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=greenfetch-client", "-keyout", f"{d}/client.key", "-out", f"{d}/client.pem")
+        os.makedirs(f"{d}/capath")
+        shutil.copy(f"{d}/server.pem", f"{d}/capath/server.pem")
+        openssl("rehash", f"{d}/capath")
+        os.makedirs(f"{d}/www")
+        for i in range(30):
+            with open(f"{d}/www/{i}.txt", "w") as f:
+                f.write(f"file {i}\n")
+        self.port = free_port()
+        with open(f"{d}/nginx.conf", "w") as f:
+            f.write(f"""
+daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
+  uwsgi_temp_path {d}; scgi_temp_path {d};
+  server {{
+    listen 127.0.0.1:{self.port} ssl http2;
+    ssl_certificate {d}/server.pem; ssl_certificate_key {d}/server.key;
+    ssl_verify_client optional_no_ca;
+    root {d}/www;
+    location = /whoami {{ default_type text/plain; return 200 "$ssl_client_verify $ssl_client_s_dn\\n"; }}
+  }}
+}}
+""")
+        self.proc = subprocess.Popen([NGINX, "-c", f"{d}/nginx.conf"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.__exit__()
+        raise harness.TestFailure("nginx did not start")
+
+    def url(self, path):
+        return f"https://localhost:{self.port}{path}"
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@harness.test
+def certificates_are_verified_with_cacert_or_capath():
+    with Nginx() as n:
+        p = run([GF, "-w", "%{http_code} %{http_version}\\n", "--cacert", f"{n.dir}/server.pem",
+                 n.url("/1.txt")])
+        check(p.returncode == 0 and p.stdout == b"200 2\n", p)
+        p = run([GF, "-w", "%{http_code}\\n", "--capath", f"{n.dir}/capath", n.url("/1.txt")])
+        check(p.returncode == 0 and p.stdout == b"200\n", p)
+        p = run([GF, "-j", n.url("/1.txt")])
+        check(p.returncode == 1 and json.loads(p.stdout)["error"]["kind"] == "tls", p)
+        p = run([GF, "-k", "-w", "%{http_code}\\n", n.url("/1.txt")])
+        check(p.returncode == 0 and p.stdout == b"200\n", p)
+
+
+@harness.test
+def http2_by_alpn_multiplexes_one_connection():
+    with Nginx() as n:
+        urls = [n.url(f"/{i}.txt") for i in range(30)]
+        p = run([GF, "-c", "30", "--per-host", "0", "--cacert", f"{n.dir}/server.pem", "-w",
+                 "%{http_version} %{num_connects}\\n"] + urls)
+        check(p.returncode == 0, p)
+        lines = p.stdout.decode().splitlines()
+        check(len(lines) == 30 and all(l.startswith("2 ") for l in lines), lines)
+        connects = sum(int(l.split()[1]) for l in lines)
+        check(connects == 1, f"{connects} connections for 30 HTTP/2 requests")
+        p = run([GF, "--http1.1", "--cacert", f"{n.dir}/server.pem", "-w", "%{http_version}\\n",
+                 n.url("/1.txt")])
+        check(p.stdout == b"1.1\n", p)
+
+
+@harness.test
+def a_client_certificate_is_sent():
+    with Nginx() as n:
+        p = run([GF, "--cacert", f"{n.dir}/server.pem", "-E", f"{n.dir}/client.pem", "--key",
+                 f"{n.dir}/client.key", n.url("/whoami")])
+        check(p.returncode == 0 and b"CN=greenfetch-client" in p.stdout, p)
+        p = run([GF, "--cacert", f"{n.dir}/server.pem", n.url("/whoami")])
+        check(p.stdout.startswith(b"NONE"), p)
+
+
+@harness.test
+def bench_streams_share_connections():
+    with Nginx() as n:
+        p = run([GF, "bench", "-j", "-n", "100", "-c", "10", "--http2", "--streams", "10",
+                 "--cacert", f"{n.dir}/server.pem", n.url("/1.txt")], timeout=60)
+        check(p.returncode == 0, p)
+        r = json.loads(p.stdout)
+        check(r["requests"] == 100 and r["statuses"] == {"200": 100}, r)
+        check(r["connections"]["opened"] == 1, r["connections"])
+        check(r["phases_us"]["tls"]["count"] > 0, r["phases_us"])
+
+
+@harness.test
+def ipv4_and_ipv6_only():
+    with HttpFixture(bind="::1") as h:
+        url = f"http://localhost:{h.port}/text/six"
+        p = run([GF, "-6", "-w", "%{remote_ip}\\n", url])
+        check(p.returncode == 0 and p.stdout == b"::1\n", p)
+        p = run([GF, "-4", url])
+        check(p.returncode == 1 and b"connect" in p.stderr, p)
+
+
+if __name__ == "__main__":
+    harness.main()
