@@ -16,6 +16,7 @@
 #include "core/curl_handles.hpp"
 #include "core/green_pool.hpp"
 #include "core/http_client.hpp"
+#include "core/progress.hpp"
 #include "core/reactor.hpp"
 #include "core/url_source.hpp"
 #include "core/waiter.hpp"
@@ -267,16 +268,6 @@ std::string fmt_us(int64_t us) {
     return fmt::format("{:.2f}ms", static_cast<double>(us) / 1e3);
   }
   return fmt::format("{:.2f}s", static_cast<double>(us) / 1e6);
-}
-
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  return fmt::format("{:.2f} {}", b, units[u]);
 }
 
 constexpr double k_percentiles[] = {50, 75, 90, 95, 99, 99.9, 99.99};

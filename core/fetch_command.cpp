@@ -31,17 +31,6 @@ struct Fetched {
   std::string origin;  // input file of the URL, empty for a command-line argument
 };
 
-void write_all(int fd, const std::string& line) {
-  std::size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = ::write(fd, line.data() + done, line.size() - done);
-    if (n <= 0) {
-      return;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-}
-
 std::string error_line(const Fetched& f) {
   const Response& r = f.response;
   std::string where;

@@ -29,4 +29,8 @@ class Output {
   int m_errno = 0;
 };
 
+// Writes all of data to fd at once, unbuffered (an error line on stderr); errors are ignored:
+// there is nowhere left to report them.
+void write_all(int fd, std::string_view data);
+
 }  // namespace greenfetch

@@ -1,5 +1,7 @@
 #include "core/progress.hpp"
 
+#include "core/output.hpp"
+
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -10,29 +12,18 @@ namespace {
 
 constexpr auto k_redraw = std::chrono::milliseconds(250);
 
-std::string human_bytes(uint64_t b) {
+}  // namespace
+
+std::string human_bytes(double bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
+  double v = bytes;
   int u = 0;
   while (v >= 1024 && u < 4) {
     v /= 1024;
     ++u;
   }
-  return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.1f} {}", v, units[u]);
+  return u == 0 ? fmt::format("{:.0f} B", v) : fmt::format("{:.1f} {}", v, units[u]);
 }
-
-void write_all(int fd, const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n <= 0) {
-      return;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-}  // namespace
 
 Progress::Progress(const RunStats& stats, int fd, bool live, Reactor& reactor)
     : m_stats(stats), m_fd(fd), m_live(live), m_reactor(reactor), m_timer([this] { draw(); }) {
@@ -54,7 +45,7 @@ std::string Progress::summary(const RunStats& s) {
   double secs = std::chrono::duration<double>(Clock::now() - s.start).count();
   double rate = secs > 0 ? static_cast<double>(s.done) / secs : 0;
   return fmt::format("{} URLs in {:.2f} s ({:.0f}/s), {} failed, {} received", s.done, secs, rate,
-                     s.failed, human_bytes(s.bytes));
+                     s.failed, human_bytes(static_cast<double>(s.bytes)));
 }
 
 void Progress::draw() {
@@ -64,7 +55,7 @@ void Progress::draw() {
   std::string done =
       s.total > 0 ? fmt::format("{}/{}", s.done, s.total) : fmt::format("{}", s.done);
   write_all(m_fd, fmt::format("\r\033[K{} done, {:.0f}/s, {} failed, {}", done, rate, s.failed,
-                              human_bytes(s.bytes)));
+                              human_bytes(static_cast<double>(s.bytes))));
   m_shown = true;
   m_timer.arm(m_reactor, Clock::now() + k_redraw);
 }

@@ -42,4 +42,7 @@ class Progress {
   Timer m_timer;
 };
 
+// "512 B", "1.5 KiB", "3.2 MiB", ...
+std::string human_bytes(double bytes);
+
 }  // namespace greenfetch
