@@ -1,7 +1,7 @@
 #include "cli/app.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <string>
@@ -21,9 +21,10 @@ constexpr int k_usage_error = 2;
 
 int fetch_main(int argc, char** argv) {
   FetchConfig config;
-  CLI::App app{"greenfetch: fetch many URLs at once through a green pool of fibers.\n"
-               "URLs come from the arguments, from -i FILE, or from stdin.",
-               "greenfetch"};
+  CLI::App app{
+      "greenfetch: fetch many URLs at once through a green pool of fibers.\n"
+      "URLs come from the arguments, from -i FILE, or from stdin.",
+      "greenfetch"};
   app.set_version_flag("-V,--version", "greenfetch " GREENFETCH_VERSION);
   app.footer(
       "Modes: greenfetch [get] [OPTIONS] [URL...]  (this one)\n"

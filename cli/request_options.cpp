@@ -202,8 +202,8 @@ void apply_request_options(RequestOptions& o, RequestArgs& a) {
       body += body.empty() ? part : "&" + part;
     }
     for (const std::string& d : a.data_binary) {
-      std::string part = !d.empty() && d.front() == '@' ? read_file(d.substr(1), "--data-binary")
-                                                        : d;
+      std::string part =
+          !d.empty() && d.front() == '@' ? read_file(d.substr(1), "--data-binary") : d;
       body += body.empty() ? part : "&" + part;
     }
     o.data = std::move(body);

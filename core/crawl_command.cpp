@@ -8,9 +8,11 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "core/crawl_frontier.hpp"
 #include "core/crawl_mirror.hpp"
@@ -24,6 +26,7 @@
 #include "core/robots.hpp"
 #include "core/seen_set.hpp"
 #include "core/signals.hpp"
+#include "core/sitemap.hpp"
 #include "core/url_normalize.hpp"
 #include "core/url_source.hpp"
 #include "core/warc_writer.hpp"
@@ -39,6 +42,9 @@ constexpr auto k_interrupt_grace = std::chrono::milliseconds(900);
 constexpr auto k_flush_interval = std::chrono::milliseconds(200);
 // URLs taken from the state database at once when a crawl resumes.
 constexpr std::size_t k_resume_batch = 4096;
+// The depth of a frontier item that is a sitemap to read (--sitemaps), not a page. Such items
+// never enter the seen-set or the state database.
+constexpr uint32_t k_sitemap_depth = std::numeric_limits<uint32_t>::max();
 
 void write_all(int fd, std::string_view s) {
   while (!s.empty()) {
@@ -192,6 +198,9 @@ class Crawler {
   }
   void robots_job(CrawlFrontier::Host* h);
   void page_job(CrawlFrontier::Host* h, CrawlItem item);
+  void sitemap_job(CrawlFrontier::Host* h, CrawlItem item);
+  void queue_sitemap(const std::string& url, bool guess);
+  void sitemap_error(const std::string& url, std::string_view what);
   bool discover(const std::string& url, uint32_t depth,
                 const std::shared_ptr<const std::string>& referrer);
   bool report(PageResult& p);
@@ -211,6 +220,12 @@ class Crawler {
   std::optional<CrawlState> m_state;
   SeenSet m_seen;
   std::vector<std::string> m_seeds;
+  // --sitemaps: the seed hosts ("scheme://host[:port]"), every sitemap URL queued so far (each
+  // is read once), and those of them that are only the /sitemap.xml guess (a 4xx is silent).
+  std::unordered_set<std::string> m_seed_hosts;
+  std::unordered_set<std::string> m_sitemap_urls;
+  std::unordered_set<std::string> m_sitemap_guesses;
+  bool m_sitemap_limit_reported = false;
 
   Reactor* m_reactor = nullptr;
   HttpClient* m_client = nullptr;
@@ -265,6 +280,11 @@ void Crawler::prepare() {
   }
   m_norm.strip_query = m_config.strip_query;
   m_seeds = read_seeds();
+  if (m_config.sitemaps) {
+    for (const std::string& seed : m_seeds) {
+      m_seed_hosts.emplace(CrawlFrontier::host_key(seed));
+    }
+  }
   try {
     m_scope.emplace(m_seeds, m_config.scope);
   } catch (const std::invalid_argument& e) {
@@ -477,6 +497,128 @@ void Crawler::robots_job(CrawlFrontier::Host* h) {
   h->blocked = false;
   --m_in_flight;
   m_frontier->finish(*h);
+  if (m_config.sitemaps && !m_stopping && m_seed_hosts.count(h->key) > 0) {
+    for (const std::string& s : h->robots.sitemaps()) {
+      if (std::optional<std::string> u = normalize_url(s, NormalizeOptions{})) {
+        queue_sitemap(*u, false);
+      } else {
+        sitemap_error(s, "not an http(s) URL");
+      }
+    }
+  }
+  wake();
+}
+
+void Crawler::sitemap_error(const std::string& url, std::string_view what) {
+  if (!m_config.silent) {
+    write_all(m_err_fd, fmt::format("greenfetch: sitemap {}: {}\n", url, what));
+  }
+}
+
+// Queues a sitemap to read: a frontier item of its host (so it waits for that host's robots.txt,
+// delay and per-host cap like a page) at k_sitemap_depth. Each URL is read once, and at most
+// k_max_sitemap_files of them per crawl.
+void Crawler::queue_sitemap(const std::string& url, bool guess) {
+  if (m_sitemap_urls.count(url) > 0) {
+    if (!guess) {
+      m_sitemap_guesses.erase(url);  // named in robots.txt after all: its errors are reported
+    }
+    return;
+  }
+  if (m_sitemap_urls.size() >= k_max_sitemap_files) {
+    if (!m_sitemap_limit_reported) {
+      m_sitemap_limit_reported = true;
+      sitemap_error(url, fmt::format("more than {} sitemap files: this one and later ones are "
+                                     "not read",
+                                     k_max_sitemap_files));
+    }
+    return;
+  }
+  m_sitemap_urls.insert(url);
+  if (guess) {
+    m_sitemap_guesses.insert(url);
+  }
+  CrawlItem item;
+  item.url = url;
+  item.depth = k_sitemap_depth;
+  m_frontier->push(std::move(item));
+}
+
+// Fetches one sitemap and streams its body into a SitemapParser. A urlset's URLs go through the
+// same normalization, scope and seen-check as links, as seeds (depth 0, the sitemap as their
+// referrer); an index's URLs are queued as more sitemaps. Failures are reported on stderr and
+// are not page failures: the crawl goes on.
+void Crawler::sitemap_job(CrawlFrontier::Host* h, CrawlItem item) {
+  Request req;
+  req.url = item.url;
+  std::optional<SitemapParser> parser;
+  std::vector<std::pair<std::string, std::string>> hop_headers;
+  bool parser_stopped = false;
+  BodySink sink = [&](const Response& so_far, std::string_view chunk) {
+    if (has_header(so_far, "Location")) {
+      return true;  // a redirect hop's body
+    }
+    if (!parser || so_far.headers != hop_headers) {
+      hop_headers = so_far.headers;
+      parser.emplace();
+      parser_stopped = false;
+    }
+    if (!parser->feed(chunk)) {
+      parser_stopped = true;  // garbage or a limit: the rest is not needed
+      return false;
+    }
+    return true;
+  };
+  req.on_body = &sink;
+  Response r = m_client->fetch(req);
+  --m_in_flight;
+  m_frontier->finish(*h);
+  bool guess = m_sitemap_guesses.count(item.url) > 0;
+  bool client_error = r.http_code >= 400 && r.http_code < 500;
+  if (r.error == Error::cancelled) {
+    wake();
+    return;
+  }
+  if (!r.ok() && !(parser_stopped && r.error == Error::output)) {
+    if (!(guess && client_error)) {
+      sitemap_error(item.url, fmt::format("{}: {}", error_kind(r.error), r.error_message));
+    }
+    wake();
+    return;
+  }
+  if (r.http_code < 200 || r.http_code >= 300) {
+    if (!(guess && client_error)) {
+      sitemap_error(item.url, fmt::format("HTTP status {}", r.http_code));
+    }
+    wake();
+    return;
+  }
+  SitemapResult result = parser ? parser->finish() : parse_sitemap({});
+  if (!result.error.empty()) {
+    sitemap_error(item.url, result.error);  // what was found before the error is still used
+  }
+  std::string base = r.effective_url.empty() ? item.url : r.effective_url;
+  if (result.kind == SitemapKind::index) {
+    for (const std::string& loc : result.locs) {
+      if (std::optional<std::string> u = resolve_link(base, loc, NormalizeOptions{})) {
+        queue_sitemap(*u, false);
+      }
+    }
+  } else if (result.kind == SitemapKind::urlset && !m_stopping) {
+    if (m_state) {
+      m_state->begin();
+    }
+    auto referrer = std::make_shared<const std::string>(item.url);
+    for (const std::string& loc : result.locs) {
+      std::optional<std::string> u = resolve_link(base, loc, m_norm);
+      if (u && m_scope->in_scope(*u)) {
+        discover(*u, 0, referrer);
+      }
+    }
+    if (m_state) {
+      m_state->commit();
+    }
+  }
   wake();
 }
 
@@ -619,6 +761,20 @@ void Crawler::dispatch() {
       return;
     }
     CrawlItem item = m_frontier->pop(*h);
+    if (item.depth == k_sitemap_depth) {
+      if (m_config.robots && !h->robots.allowed(path_and_query(item.url))) {
+        if (m_sitemap_guesses.count(item.url) == 0) {
+          sitemap_error(item.url, "disallowed by robots.txt");
+        }
+        m_frontier->reschedule(*h, now);
+        continue;
+      }
+      ++m_in_flight;
+      m_frontier->start(*h, now);
+      m_pool->spawn(
+          [this, h, item = std::move(item)]() mutable { sitemap_job(h, std::move(item)); });
+      continue;
+    }
     if (m_config.robots && !h->robots.allowed(path_and_query(item.url))) {
       report_skipped(item, "robots");
       if (m_state) {
@@ -677,6 +833,16 @@ int Crawler::run() {
   }
   for (const std::string& seed : m_seeds) {
     discover(seed, 0, nullptr);
+  }
+  // --sitemaps: each seed host's /sitemap.xml is queued now; the sitemaps its robots.txt names
+  // are queued when robots.txt has been read (robots_job).
+  if (m_config.sitemaps) {
+    for (const std::string& seed : m_seeds) {
+      std::string guess = std::string(CrawlFrontier::host_key(seed)) + "/sitemap.xml";
+      if (std::optional<std::string> u = normalize_url(guess, NormalizeOptions{})) {
+        queue_sitemap(*u, true);
+      }
+    }
   }
   if (m_state) {
     m_state->commit();

@@ -29,7 +29,7 @@ struct CrawlConfig {
   bool strip_query = false;              // --strip-query
   std::string drop_params;               // --drop-params REGEX (RE2, full match on the name)
   bool robots = true;                    // --no-robots turns it off
-  // --sitemaps (robots.txt Sitemap: lines and /sitemap.xml as seeds) is not implemented yet.
+  bool sitemaps = false;                 // --sitemaps: URLs of the seed hosts' sitemaps as seeds
   bool json = false;                     // -j: one JSON object per page
   std::string write_out;                 // -w FORMAT
   std::string output_dir;                // -o DIR: mirror pages there
@@ -48,6 +48,10 @@ inline constexpr std::chrono::seconds k_max_retry_after{120};
 // How often one URL is put back after a 429 or 503 with Retry-After before its answer is
 // reported as it is.
 inline constexpr uint32_t k_max_retry_after_attempts = 3;
+
+// --sitemaps: sitemap files fetched per crawl at most (sitemaps.org: an index lists at most
+// 1000 sitemaps); each file is bounded by SitemapLimits (50,000 URLs, 50 MiB uncompressed).
+inline constexpr std::size_t k_max_sitemap_files = 1000;
 
 // Runs the crawl; returns the exit status (0 no page failed, 1 some did, 2 usage error).
 // Throws UsageError for bad configuration detected before any transfer starts.

@@ -160,11 +160,10 @@ void Resolver::on_answer(const std::string& host, int status, ares_addrinfo* res
     int ttl = -1;
     for (ares_addrinfo_node* n = result->nodes; n != nullptr; n = n->ai_next) {
       char buf[INET6_ADDRSTRLEN] = {};
-      const void* src = n->ai_family == AF_INET6
-                            ? static_cast<const void*>(
-                                  &reinterpret_cast<sockaddr_in6*>(n->ai_addr)->sin6_addr)
-                            : static_cast<const void*>(
-                                  &reinterpret_cast<sockaddr_in*>(n->ai_addr)->sin_addr);
+      const void* src =
+          n->ai_family == AF_INET6
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(n->ai_addr)->sin6_addr)
+              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(n->ai_addr)->sin_addr);
       if (inet_ntop(n->ai_family, src, buf, sizeof buf) != nullptr) {
         std::string addr(buf);
         if (std::find(e.addresses.begin(), e.addresses.end(), addr) == e.addresses.end()) {
@@ -173,8 +172,8 @@ void Resolver::on_answer(const std::string& host, int status, ares_addrinfo* res
       }
       ttl = ttl < 0 ? n->ai_ttl : std::min(ttl, n->ai_ttl);
     }
-    auto keep = std::max<std::chrono::seconds>(std::chrono::seconds(std::max(ttl, 0)),
-                                               m_options.min_ttl);
+    auto keep =
+        std::max<std::chrono::seconds>(std::chrono::seconds(std::max(ttl, 0)), m_options.min_ttl);
     e.expires = now + keep;
   }
   if (e.addresses.empty()) {

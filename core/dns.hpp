@@ -19,17 +19,17 @@
 namespace greenfetch {
 
 struct ResolverOptions {
-  std::string servers;                        // "ADDR[:PORT],..." ([v6]:port); empty: the system's
-  std::chrono::milliseconds timeout{2000};    // first try's timeout (c-ares doubles it per round)
-  int tries = 2;                              // rounds over the servers before giving up
-  int family = AF_UNSPEC;                     // AF_INET for -4, AF_INET6 for -6
-  std::chrono::seconds min_ttl{1};            // answers are kept at least this long
-  std::size_t max_cache_entries = 100'000;    // expired entries are pruned past this
+  std::string servers;                      // "ADDR[:PORT],..." ([v6]:port); empty: the system's
+  std::chrono::milliseconds timeout{2000};  // first try's timeout (c-ares doubles it per round)
+  int tries = 2;                            // rounds over the servers before giving up
+  int family = AF_UNSPEC;                   // AF_INET for -4, AF_INET6 for -6
+  std::chrono::seconds min_ttl{1};          // answers are kept at least this long
+  std::size_t max_cache_entries = 100'000;  // expired entries are pruned past this
   // Lookups in flight at once; more wait their turn. A burst of hundreds of answers on
   // c-ares's one UDP socket overflows its receive buffer (the kernel counts each datagram's
   // full buffer, ~1 KiB, against 208 KiB by default): lost answers cost a whole timeout.
   std::size_t max_in_flight = 64;
-  int receive_buffer = 1 << 20;               // SO_RCVBUF asked for (capped by rmem_max)
+  int receive_buffer = 1 << 20;  // SO_RCVBUF asked for (capped by rmem_max)
 };
 
 struct Resolution {

@@ -176,8 +176,8 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   }
   if (interrupt.interrupted()) {
     if (!config.silent) {
-      write_all(err_fd, fmt::format("greenfetch: interrupted; {} transfers cancelled\n",
-                                    cancelled));
+      write_all(err_fd,
+                fmt::format("greenfetch: interrupted; {} transfers cancelled\n", cancelled));
     }
     return interrupt.exit_status();
   }

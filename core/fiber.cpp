@@ -27,7 +27,9 @@ Fiber::Fiber(StackPool& stacks, Body body) : m_body(std::move(body)) {
       });
 }
 
-Fiber* Fiber::current() { return t_current; }
+Fiber* Fiber::current() {
+  return t_current;
+}
 
 void Fiber::resume() {
   Fiber* previous = t_current;

@@ -7,7 +7,9 @@ namespace greenfetch {
 GreenPool::GreenPool(std::size_t size, Reactor& reactor)
     : m_reactor(reactor), m_size(size == 0 ? 1 : size) {}
 
-GreenPool::~GreenPool() { waitall(); }
+GreenPool::~GreenPool() {
+  waitall();
+}
 
 void GreenPool::acquire_slot() {
   if (m_running >= m_size) {

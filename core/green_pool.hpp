@@ -68,8 +68,8 @@ class GreenPool {
   Reactor& m_reactor;
   std::size_t m_size;
   std::size_t m_running = 0;
-  std::size_t m_lent = 0;  // threads alive but waiting without a slot (lend_slot)
-  std::deque<Waiter*> m_slot_waiters;  // spawners waiting for a free slot, first come first served
+  std::size_t m_lent = 0;               // threads alive but waiting without a slot (lend_slot)
+  std::deque<Waiter*> m_slot_waiters;   // spawners waiting for a free slot, first come first served
   std::vector<Waiter*> m_idle_waiters;  // waitall() callers
 };
 

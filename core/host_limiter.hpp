@@ -22,7 +22,8 @@ class HostLimiter {
   class Slot {
    public:
     Slot(HostLimiter* owner, std::string host) : m_owner(owner), m_host(std::move(host)) {}
-    Slot(Slot&& o) noexcept : m_owner(std::exchange(o.m_owner, nullptr)), m_host(std::move(o.m_host)) {}
+    Slot(Slot&& o) noexcept
+        : m_owner(std::exchange(o.m_owner, nullptr)), m_host(std::move(o.m_host)) {}
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
     Slot& operator=(Slot&&) = delete;

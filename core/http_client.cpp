@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 
 namespace greenfetch {
@@ -40,9 +40,9 @@ struct HttpClient::Transfer {
   bool cancelled = false;
   bool too_large = false;
   int64_t max_filesize = 0;
-  int64_t received = 0;       // body bytes of this hop so far
-  bool sink_refused = false;  // the BodySink asked to stop
-  std::string proxy_set;      // CURLOPT_PROXY now set on the easy handle
+  int64_t received = 0;            // body bytes of this hop so far
+  bool sink_refused = false;       // the BodySink asked to stop
+  std::string proxy_set;           // CURLOPT_PROXY now set on the easy handle
   bool custom_method_set = false;  // CURLOPT_CUSTOMREQUEST now set on the easy handle
   bool headers_set = false;        // CURLOPT_HTTPHEADER is the request's own list
   bool keep_headers = true;        // lean requests keep them only when a retry may read them
@@ -56,7 +56,9 @@ struct HttpClient::Transfer {
 
 namespace {
 
-double micros_to_seconds(curl_off_t us) { return static_cast<double>(us) / 1e6; }
+double micros_to_seconds(curl_off_t us) {
+  return static_cast<double>(us) / 1e6;
+}
 
 Error error_for_code(CURLcode code) {
   switch (code) {

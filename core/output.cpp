@@ -9,7 +9,9 @@ namespace greenfetch {
 
 Output::Output(int fd, std::size_t buffer_limit) : m_fd(fd), m_limit(buffer_limit) {}
 
-Output::~Output() { flush(); }
+Output::~Output() {
+  flush();
+}
 
 void Output::write(std::string_view data) {
   if (m_broken) {

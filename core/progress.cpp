@@ -32,7 +32,9 @@ Progress::Progress(const RunStats& stats, int fd, bool live, Reactor& reactor)
   }
 }
 
-Progress::~Progress() { clear(); }
+Progress::~Progress() {
+  clear();
+}
 
 void Progress::clear() {
   if (m_shown) {

@@ -11,10 +11,10 @@
 namespace greenfetch {
 
 struct RunStats {
-  uint64_t done = 0;      // URLs finished (succeeded or failed)
-  uint64_t failed = 0;    // of which failed
-  uint64_t total = 0;     // URLs in the input, once all of it was read (0: not known yet)
-  uint64_t bytes = 0;     // body bytes received
+  uint64_t done = 0;    // URLs finished (succeeded or failed)
+  uint64_t failed = 0;  // of which failed
+  uint64_t total = 0;   // URLs in the input, once all of it was read (0: not known yet)
+  uint64_t bytes = 0;   // body bytes received
   Clock::time_point start = Clock::now();
 };
 

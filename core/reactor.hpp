@@ -52,7 +52,8 @@ class Reactor {
   void make_ready(Fiber* fiber);
 
   // One turn: run ready fibers and due timers; then wait for events (only if `block` and
-  // that did nothing), dispatch them, and run what they made ready. Throws std::logic_error if asked to block with nothing that could ever wake it.
+  // that did nothing), dispatch them, and run what they made ready. Throws std::logic_error if
+  // asked to block with nothing that could ever wake it.
   void run_once(bool block = true);
   // Runs turns until done() is true.
   template <class Pred>
@@ -86,7 +87,7 @@ class Reactor {
   Clock::time_point m_timerfd_deadline = Clock::time_point::max();
   std::vector<Watch> m_watches;  // indexed by fd
   std::size_t m_watch_count = 0;
-  std::vector<Timer*> m_heap;    // binary min-heap on Timer::m_when
+  std::vector<Timer*> m_heap;  // binary min-heap on Timer::m_when
   std::vector<Fiber*> m_ready;
   std::vector<Fiber*> m_running;  // the batch being resumed (swapped with m_ready)
   StackPool m_stacks;

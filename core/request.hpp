@@ -15,52 +15,52 @@ namespace greenfetch {
 
 // When and how often a failed request is tried again (--retry, --retry-on, ...).
 struct RetryOptions {
-  int attempts = 0;                          // --retry N: retries after the first try
-  bool on_connect = true;                    // connection refused or unreachable
-  bool on_reset = true;                      // connection broken mid-transfer
-  bool on_timeout = true;                    // --max-time or --connect-timeout elapsed
-  bool on_dns = false;                       // name did not resolve (or DNS timed out)
-  bool on_429 = true;                        // 429 Too Many Requests
-  bool on_5xx = true;                        // any status 500-599
-  std::vector<long> statuses;                // more statuses to retry (--retry-on 404,...)
-  std::chrono::milliseconds delay{1000};     // --retry-delay: backoff base, doubled per retry
+  int attempts = 0;                             // --retry N: retries after the first try
+  bool on_connect = true;                       // connection refused or unreachable
+  bool on_reset = true;                         // connection broken mid-transfer
+  bool on_timeout = true;                       // --max-time or --connect-timeout elapsed
+  bool on_dns = false;                          // name did not resolve (or DNS timed out)
+  bool on_429 = true;                           // 429 Too Many Requests
+  bool on_5xx = true;                           // any status 500-599
+  std::vector<long> statuses;                   // more statuses to retry (--retry-on 404,...)
+  std::chrono::milliseconds delay{1000};        // --retry-delay: backoff base, doubled per retry
   std::chrono::milliseconds max_delay{60'000};  // a single backoff never exceeds this
-  std::chrono::milliseconds max_time{0};     // --retry-max-time: no retry after this; 0: none
+  std::chrono::milliseconds max_time{0};        // --retry-max-time: no retry after this; 0: none
 };
 
 // Options shared by every request of a run (fetch, bench and crawl modes).
 struct RequestOptions {
-  std::string method;                             // empty: GET (HEAD with head = true, POST with data)
-  std::vector<std::string> headers;               // "Name: value"; "Name:" removes a default header
+  std::string method;                // empty: GET (HEAD with head = true, POST with data)
+  std::vector<std::string> headers;  // "Name: value"; "Name:" removes a default header
   std::string user_agent = "greenfetch/" GREENFETCH_VERSION;
-  bool head = false;                              // -I: HEAD request, headers only
-  bool follow_redirects = true;                   // --no-location turns it off
-  int max_redirects = 10;                         // --max-redirs
-  bool compressed = true;                         // Accept-Encoding for what libcurl decodes
-  std::chrono::milliseconds max_time{0};          // 0: no limit (per URL, redirects included)
-  std::chrono::milliseconds connect_timeout{0};   // 0: libcurl's default (300 s)
-  int64_t max_filesize = 0;                       // 0: no limit
-  bool insecure = false;                          // -k
-  long ip_resolve = 0;                            // 0 any, 4 or 6 (-4 / -6)
-  bool fail = false;                              // --fail: status >= 400 is an error
-  std::string proxy;                              // -x URL; empty: from the environment, once
-  std::string noproxy;                            // --noproxy LIST; empty: from NO_PROXY
-  bool proxy_from_env = true;                     // read http_proxy, HTTPS_PROXY, ALL_PROXY
-  std::string data;                               // -d / --data-binary body (all requests)
-  bool has_data = false;                          // a body was given (even an empty one)
-  std::string user;                               // -u USER:PASSWORD (not sent to other hosts)
-  std::vector<std::string> cookies;               // -b: "name=value; ..." or a cookie file
-  std::string cookie_jar;                         // --cookie-jar FILE, written at the end
-  long http_version = 0;                          // 0: HTTP/2 over TLS by ALPN, else 1.1; 11 or 2
-  std::string cacert;                             // --cacert FILE
-  std::string capath;                             // --capath DIR
-  std::string cert;                               // -E CERT[:PASSWORD]
-  std::string key;                                // --key FILE
-  std::vector<std::string> resolve;               // --resolve HOST:PORT:ADDR[,ADDR]...
-  std::vector<std::string> connect_to;            // --connect-to HOST1:PORT1:HOST2:PORT2
-  bool forbid_reuse = false;                      // a new connection for every request
+  bool head = false;                             // -I: HEAD request, headers only
+  bool follow_redirects = true;                  // --no-location turns it off
+  int max_redirects = 10;                        // --max-redirs
+  bool compressed = true;                        // Accept-Encoding for what libcurl decodes
+  std::chrono::milliseconds max_time{0};         // 0: no limit (per URL, redirects included)
+  std::chrono::milliseconds connect_timeout{0};  // 0: libcurl's default (300 s)
+  int64_t max_filesize = 0;                      // 0: no limit
+  bool insecure = false;                         // -k
+  long ip_resolve = 0;                           // 0 any, 4 or 6 (-4 / -6)
+  bool fail = false;                             // --fail: status >= 400 is an error
+  std::string proxy;                             // -x URL; empty: from the environment, once
+  std::string noproxy;                           // --noproxy LIST; empty: from NO_PROXY
+  bool proxy_from_env = true;                    // read http_proxy, HTTPS_PROXY, ALL_PROXY
+  std::string data;                              // -d / --data-binary body (all requests)
+  bool has_data = false;                         // a body was given (even an empty one)
+  std::string user;                              // -u USER:PASSWORD (not sent to other hosts)
+  std::vector<std::string> cookies;              // -b: "name=value; ..." or a cookie file
+  std::string cookie_jar;                        // --cookie-jar FILE, written at the end
+  long http_version = 0;                         // 0: HTTP/2 over TLS by ALPN, else 1.1; 11 or 2
+  std::string cacert;                            // --cacert FILE
+  std::string capath;                            // --capath DIR
+  std::string cert;                              // -E CERT[:PASSWORD]
+  std::string key;                               // --key FILE
+  std::vector<std::string> resolve;              // --resolve HOST:PORT:ADDR[,ADDR]...
+  std::vector<std::string> connect_to;           // --connect-to HOST1:PORT1:HOST2:PORT2
+  bool forbid_reuse = false;                     // a new connection for every request
   RetryOptions retry;
-  double rate = 0;                                // --rate: requests started per second; 0: no cap
+  double rate = 0;  // --rate: requests started per second; 0: no cap
 };
 
 struct Response;
@@ -74,7 +74,7 @@ using BodySink = std::function<bool(const Response& so_far, std::string_view chu
 // One request: the URL and where it came from.
 struct Request {
   std::string url;
-  uint64_t line = 0;  // line number in the input (0 for a command-line argument)
+  uint64_t line = 0;      // line number in the input (0 for a command-line argument)
   std::string data;       // this request's own body (bench targets); overrides the options' one
   bool has_data = false;  // data is set (even empty): a POST unless a method is given
   const BodySink* on_body = nullptr;        // stream the body here instead of into Response::body

@@ -50,8 +50,8 @@ struct Response {
   Timings time;
   std::vector<std::pair<std::string, std::string>> headers;  // last response's headers, in order
   std::string body;
-  std::string header_text;   // -I or Request::capture_heads: last response's raw head
-  std::string request_head;  // Request::capture_heads: the last request's raw head as sent
+  std::string header_text;         // -I or Request::capture_heads: last response's raw head
+  std::string request_head;        // Request::capture_heads: the last request's raw head as sent
   std::string filename_effective;  // file the body was saved to (-o DIR), empty when none
   Error error = Error::none;
   std::string error_message;  // human-readable, empty when error == none

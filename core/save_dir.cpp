@@ -38,9 +38,8 @@ std::string SaveDir::file_name(const std::string& url) {
       path = CurlString(part).get();
     }
   }
-  std::string name = path.substr(path.find_last_of('/') == std::string::npos
-                                     ? 0
-                                     : path.find_last_of('/') + 1);
+  std::string name =
+      path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   for (char& c : name) {
     if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       c = '_';
@@ -77,8 +76,7 @@ std::string SaveDir::save(const std::string& url, std::string_view body) {
       continue;
     }
     if (n <= 0) {
-      throw std::runtime_error("cannot write " + m_dir + "/" + name + ": " +
-                               std::strerror(errno));
+      throw std::runtime_error("cannot write " + m_dir + "/" + name + ": " + std::strerror(errno));
     }
     done += static_cast<std::size_t>(n);
   }

@@ -49,7 +49,9 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 LineReader::LineReader(int fd, std::string name)
-    : m_fd(fd), m_owned(fd != STDIN_FILENO), m_pollable(Reactor::pollable(fd)),
+    : m_fd(fd),
+      m_owned(fd != STDIN_FILENO),
+      m_pollable(Reactor::pollable(fd)),
       m_name(std::move(name)) {}
 
 LineReader::LineReader(LineReader&& o) noexcept

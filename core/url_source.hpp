@@ -51,7 +51,7 @@ class LineReader {
 
 struct SourceLine {
   Request request;
-  std::string origin;  // "-", a file name, or empty for a command-line argument
+  std::string origin;   // "-", a file name, or empty for a command-line argument
   uint64_t urlnum = 0;  // 0-based index of the URL in the run
 };
 

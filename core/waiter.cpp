@@ -12,7 +12,9 @@ bool Waiter::wait(std::optional<Clock::duration> timeout) {
   return wait_impl(nullptr);
 }
 
-bool Waiter::wait_until(Clock::time_point deadline) { return wait_impl(&deadline); }
+bool Waiter::wait_until(Clock::time_point deadline) {
+  return wait_impl(&deadline);
+}
 
 bool Waiter::wait_impl(const Clock::time_point* deadline) {
   if (m_posted) {

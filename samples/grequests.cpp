@@ -11,10 +11,10 @@
 
 int main(int argc, char** argv) {
   using namespace greenfetch;
-  Reactor reactor;                          // one epoll loop for this thread
-  Resolver resolver;                        // c-ares on that loop
-  HttpClient client(resolver);              // libcurl multi on that loop
-  GreenPool pool(8);                        // at most 8 fetches at once
+  Reactor reactor;              // one epoll loop for this thread
+  Resolver resolver;            // c-ares on that loop
+  HttpClient client(resolver);  // libcurl multi on that loop
+  GreenPool pool(8);            // at most 8 fetches at once
   std::vector<std::string> urls(argv + 1, argv + argc);
   RangeSource source(urls);
   auto fetch = [&](std::string url) { return client.fetch(std::move(url)); };

@@ -5,6 +5,7 @@ and Retry-After endpoints. Traffic goes to 127.0.0.1 only."""
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import os
@@ -427,6 +428,135 @@ def state_resumes_after_kill_9():
             resp = [json.loads(x)["target_uri"] for x in v.stdout.decode().splitlines()
                     if json.loads(x)["type"] == "response"]
             check(set(resp) == set(urls), len(resp))
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+def fixture_json(h: HttpFixture, path: str) -> dict:
+    conn = HTTPConnection(h.host, h.port, timeout=10)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def urlset(*urls: str) -> bytes:
+    body = "".join(f"  <url><loc>{u}</loc><lastmod>2024-01-01</lastmod></url>\n" for u in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{body}</urlset>\n").encode()
+
+
+def sitemap_index(*urls: str) -> bytes:
+    body = "".join(f"  <sitemap><loc>{u}</loc></sitemap>\n" for u in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{body}</sitemapindex>\n").encode()
+
+
+def register_sitemaps(h: HttpFixture) -> None:
+    """robots.txt names a plain sitemap, an index (-> gzipped sitemap, nested index -> plain
+    sitemap), a garbage one and a missing one; /sitemap.xml exists too. None of their pages is
+    linked from the seed /html/50 (which links nowhere)."""
+    register(h, "/robots.txt", (
+        "User-agent: *\nDisallow: /html/4\n"
+        f"Sitemap: {h.url('/maps/plain.xml')}\n"
+        f"Sitemap: {h.url('/maps/index.xml')}\n"
+        f"Sitemap: {h.url('/maps/garbage.xml')}\n"
+        f"Sitemap: {h.url('/maps/missing.xml')}\n"
+        f"Sitemap: {h.url('/maps/plain.xml')}\n").encode())
+    # /html/4 is disallowed by robots.txt; the other host is out of scope (never fetched).
+    register(h, "/maps/plain.xml", urlset(h.url("/html/3"), h.url("/html/4"),
+                                          "http://other.invalid/x", h.url("/html/50")),
+             ctype="application/xml")
+    register(h, "/maps/index.xml", sitemap_index(h.url("/maps/gz.xml.gz"),
+                                                 h.url("/maps/index2.xml"),
+                                                 h.url("/maps/plain.xml")),
+             ctype="application/xml")
+    register(h, "/maps/gz.xml.gz", urlset(h.url("/html/5")), ctype="application/x-gzip",
+             gz=True)
+    register(h, "/maps/index2.xml", sitemap_index(h.url("/maps/deep.xml")),
+             ctype="text/xml")
+    register(h, "/maps/deep.xml", urlset(h.url("/html/6")), ctype="text/xml", gz=True)
+    register(h, "/maps/garbage.xml", b"<html><body>not a sitemap</body></html>",
+             ctype="text/html")
+    register(h, "/sitemap.xml", urlset(h.url("/html/9")), ctype="application/xml")
+
+
+@harness.test
+def sitemaps_are_read_as_seeds():
+    with HttpFixture() as h:
+        register_sitemaps(h)
+        fixture_json(h, "/stats/reset")
+        p = gf("-j", "--sitemaps", "--max-depth", "0", h.url("/html/50"))
+        check(p.returncode == 0, p)
+        recs = records(p)
+        fetched = {r["url"]: r for r in recs if "skipped" not in r}
+        skipped = [r["url"] for r in recs if r.get("skipped") == "robots"]
+        check(page_numbers(fetched) == [3, 5, 6, 9, 50], sorted(fetched))
+        check(skipped == [h.url("/html/4")], skipped)
+        check(len(recs) == 6, recs)  # every page once, though listed twice
+        for r in fetched.values():
+            check(r["depth"] == 0 and r["status"] == 200, r)
+        check(fetched[h.url("/html/3")]["referrer"] == h.url("/maps/plain.xml"), fetched)
+        check(fetched[h.url("/html/5")]["referrer"] == h.url("/maps/gz.xml.gz"), fetched)
+        check(fetched[h.url("/html/6")]["referrer"] == h.url("/maps/deep.xml"), fetched)
+        check(fetched[h.url("/html/9")]["referrer"] == h.url("/sitemap.xml"), fetched)
+        check(fetched[h.url("/html/50")]["referrer"] is None, fetched)
+        err = p.stderr.decode()
+        check("sitemap " + h.url("/maps/garbage.xml") + ": not a sitemap" in err, err)
+        check("sitemap " + h.url("/maps/missing.xml") + ": HTTP status 404" in err, err)
+        check("other.invalid" not in err, err)
+        # Each sitemap is fetched once: robots.txt + 7 sitemaps (plain, index, garbage,
+        # missing, gz, index2, deep, /sitemap.xml is the 8th) + 5 pages.
+        total = fixture_json(h, "/stats")["total"]
+        check(total == 1 + 8 + 5, total)
+        # Without --sitemaps none of them is fetched.
+        p = gf("-j", "--max-depth", "0", h.url("/html/50"))
+        check(p.returncode == 0, p)
+        check([r["url"] for r in records(p)] == [h.url("/html/50")], p)
+        check(b"sitemap" not in p.stderr, p)
+
+
+@harness.test
+def sitemap_pages_are_followed_and_missing_sitemaps_are_quiet():
+    with HttpFixture() as h:
+        # No robots.txt, no /sitemap.xml: nothing to report, the crawl is the usual one.
+        p = gf("--sitemaps", "--max-depth", "100", h.url("/html/50"))
+        check(p.returncode == 0 and p.stdout.decode().split() == [h.url("/html/50")], p)
+        check(p.stderr == b"", p)
+        # /sitemap.xml alone, robots off: its pages are seeds, and their links are followed.
+        register(h, "/sitemap.xml", urlset(h.url("/html/25")), ctype="application/xml",
+                 gz=True)
+        p = gf("--no-robots", "--sitemaps", "--max-depth", "1", h.url("/html/50"))
+        check(p.returncode == 0, p)
+        check(page_numbers(p.stdout.decode().split()) == [25, 26, 50], p)
+
+
+@harness.test
+def sitemap_that_is_oversize_or_truncated_is_reported():
+    with HttpFixture() as h:
+        big = urlset(*[h.url(f"/html/{n}") for n in range(1, 3)])
+        register(h, "/robots.txt", (
+            f"Sitemap: {h.url('/maps/bomb.xml.gz')}\n"
+            f"Sitemap: {h.url('/maps/cut.xml.gz')}\n").encode())
+        # 60 MiB of whitespace inflates past the 50 MiB limit: the parse stops there.
+        bomb = big.replace(b"</urlset>", b" " * (60 << 20) + b"</urlset>")
+        register(h, "/maps/bomb.xml.gz", bomb, ctype="application/octet-stream", gz=True)
+        cut = gzip_bytes(urlset(h.url("/html/7")))
+        register(h, "/maps/cut.xml.gz", cut[:len(cut) - 10],
+                 ctype="application/octet-stream")
+        p = gf("--sitemaps", "--max-depth", "0", h.url("/html/50"), timeout=60)
+        check(p.returncode == 0, p)
+        err = p.stderr.decode()
+        check("bomb.xml.gz: larger than 52428800 bytes uncompressed" in err, err)
+        check("cut.xml.gz: truncated gzip stream" in err, err)
+        # Entries found before the error are kept.
+        check(page_numbers(p.stdout.decode().split()) == [1, 2, 7, 50], p)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ TEST_CASE("bench::parse_targets") {
   SUBCASE("errors name the file and the line") {
     CHECK_THROWS_WITH_AS(parse_targets("GET http://a/\nnot a header\n", "t.txt"),
                          doctest::Contains("t.txt:2"), UsageError);
-    CHECK_THROWS_WITH_AS(parse_targets("\n\nGET nowhere\n", "t.txt"),
-                         doctest::Contains("t.txt:3"), UsageError);
+    CHECK_THROWS_WITH_AS(parse_targets("\n\nGET nowhere\n", "t.txt"), doctest::Contains("t.txt:3"),
+                         UsageError);
     CHECK_THROWS_WITH_AS(parse_targets("GET http://a/\n@/nonexistent/body\n", "t.txt"),
                          doctest::Contains("/nonexistent/body"), UsageError);
   }
