@@ -1,9 +1,9 @@
 // robots.txt parser and matcher, written from RFC 9309.
 //
 // Why hand-written: no Debian package parses robots.txt, and the pattern language is tiny
-// (literal octets, '*' for any run of octets, a trailing '$' for end of URL). The standard library's regex is
-// not used (a backtracking engine goes exponential on "/*a*a*a*...b") and RE2 is not needed:
-// for patterns whose only operator is '*', taking every literal piece at its leftmost
+// (literal octets, '*' for any run of octets, a trailing '$' for end of URL). The standard
+// library's regex is not used (a backtracking engine goes exponential on "/*a*a*a*...b") and RE2 is
+// not needed: for patterns whose only operator is '*', taking every literal piece at its leftmost
 // occurrence is exact, so matching is a few string searches with no backtracking at all,
 // O(path × pattern) in the worst case and usually linear.
 //
