@@ -45,6 +45,12 @@ struct SitemapParser::Impl {
   explicit Impl(SitemapLimits l) : limits(l) {}
   ~Impl() {
     if (ctxt != nullptr) {
+      // A DOCTYPE with declarations makes libxml2 build a document for them even with a
+      // SAX-only handler; the context does not free it.
+      if (ctxt->myDoc != nullptr) {
+        xmlFreeDoc(ctxt->myDoc);
+        ctxt->myDoc = nullptr;
+      }
       xmlFreeParserCtxt(ctxt);
     }
     if (z_started) {
