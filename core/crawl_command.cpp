@@ -46,16 +46,6 @@ constexpr std::size_t k_resume_batch = 4096;
 // never enter the seen-set or the state database.
 constexpr uint32_t k_sitemap_depth = std::numeric_limits<uint32_t>::max();
 
-void write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n <= 0) {
-      return;
-    }
-    s.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 std::string_view header_value(const Response& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
     if (k.size() == name.size() && strncasecmp(k.data(), name.data(), name.size()) == 0) {
