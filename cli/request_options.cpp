@@ -157,6 +157,9 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
                  "Connect to HOST2:PORT2 for requests to HOST1:PORT1 (curl's syntax)")
       ->allow_extra_args(false)
       ->type_name("HOST1:PORT1:HOST2:PORT2");
+  app.add_flag("--no-coalesce{false}", o.coalesce,
+               "Open connections per host name, as curl does; by default http:// names that "
+               "resolve to the same single address share connections");
   app.add_flag("-4{4},--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
   app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
   app.add_flag("--fail", o.fail, "Count HTTP status 400 and above as a failure");

@@ -51,10 +51,13 @@ bool is_ip_literal(std::string_view host) {
 }
 
 Resolver::Resolver(ResolverOptions options, Reactor& reactor)
-    : m_reactor(reactor), m_options(std::move(options)), m_timer([this] { on_timer(); }) {
+    : m_reactor(reactor),
+      m_options(std::move(options)),
+      m_sockets(m_options.receive_buffer),
+      m_timer([this] { on_timer(); }) {
   init_library_once();
   ares_options opts{};
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
   // With servers named on the command line, ask only them: c-ares 1.18 would otherwise open
   // and parse /etc/hosts again for every single lookup.
   char dns_only[] = "b";
@@ -62,7 +65,6 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
     mask |= ARES_OPT_LOOKUPS;
     opts.lookups = dns_only;
   }
-  opts.socket_receive_buffer_size = m_options.receive_buffer;
   opts.sock_state_cb = resolver_sock_state;
   opts.sock_state_cb_data = this;
   opts.timeout = static_cast<int>(m_options.timeout.count());
@@ -73,6 +75,8 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
     throw std::runtime_error(std::string("c-ares initialisation failed: ") + ares_strerror(rc));
   }
   m_channel.reset(channel);
+  ares_set_socket_functions(channel, DnsSockets::functions(), &m_sockets);
+  m_reactor.add_before_wait(this);
   if (!m_options.servers.empty()) {
     rc = ares_set_servers_ports_csv(channel, m_options.servers.c_str());
     if (rc != ARES_SUCCESS) {
@@ -83,6 +87,7 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
 }
 
 Resolver::~Resolver() {
+  m_reactor.remove_before_wait(this);
   // Destroying the channel ends every query with ARES_EDESTRUCTION, which wakes the waiters.
   m_channel.reset();
   m_timer.cancel();
@@ -211,7 +216,23 @@ void Resolver::on_fd_events(int fd, uint32_t events) {
   ares_socket_t rfd = (events & EPOLLIN) != 0 || error ? fd : ARES_SOCKET_BAD;
   ares_socket_t wfd = (events & EPOLLOUT) != 0 ? fd : ARES_SOCKET_BAD;
   ares_process_fd(m_channel.get(), rfd, wfd);
+  // c-ares stops reading early on an answer from a wrong address: answers already taken off
+  // the socket would wait for an event that is not coming. Bounded by the batch size.
+  for (std::size_t i = 0; i < DnsSockets::k_batch && m_sockets.has_buffered(fd); ++i) {
+    ares_process_fd(m_channel.get(), fd, ARES_SOCKET_BAD);
+  }
   rearm_timer();
+}
+
+bool Resolver::before_wait() {
+  // A few rounds: a failed send makes c-ares move the query on, which may queue another.
+  for (int round = 0; round < 4 && m_sockets.has_queued(); ++round) {
+    for (int fd : m_sockets.flush()) {
+      ares_process_fd(m_channel.get(), fd, ARES_SOCKET_BAD);
+    }
+    rearm_timer();
+  }
+  return m_sockets.has_queued();
 }
 
 void Resolver::on_timer() {
@@ -221,6 +242,14 @@ void Resolver::on_timer() {
 
 void Resolver::rearm_timer() {
   if (m_channel.get() == nullptr) {
+    return;
+  }
+  // ares_timeout() walks every query in flight: skip it when it cannot move the timer
+  // earlier. Every query is given at least the first try's timeout from when it is sent, and
+  // the armed timer is due no later than every query already sent (that is how it was set),
+  // so a timer due before now + timeout stays right; one that fires for a query answered
+  // meanwhile only makes on_timer() look again.
+  if (m_timer.armed() && m_timer.when() <= Clock::now() + m_options.timeout) {
     return;
   }
   timeval tv{};

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/dns_sockets.hpp"
 #include "core/error.hpp"
 #include "core/reactor.hpp"
 #include "core/timer.hpp"
@@ -64,7 +65,7 @@ class AresChannel {
   ares_channel m_channel = nullptr;
 };
 
-class Resolver final : private FdHandler {
+class Resolver final : private FdHandler, private BeforeWait {
  public:
   // Throws std::invalid_argument for servers c-ares cannot parse.
   explicit Resolver(ResolverOptions options = {}, Reactor& reactor = Reactor::current());
@@ -78,6 +79,7 @@ class Resolver final : private FdHandler {
   // Counters for tests and --stats.
   std::size_t queries_sent() const { return m_queries; }
   std::size_t cache_size() const { return m_cache.size(); }
+  const DnsSockets& sockets() const { return m_sockets; }
 
  private:
   struct Entry {
@@ -94,6 +96,7 @@ class Resolver final : private FdHandler {
   };
 
   void on_fd_events(int fd, uint32_t events) override;
+  bool before_wait() override;
   void on_sock_state(ares_socket_t fd, bool readable, bool writable);
   void on_answer(const std::string& host, int status, ares_addrinfo* result);
   void rearm_timer();
@@ -105,6 +108,7 @@ class Resolver final : private FdHandler {
 
   Reactor& m_reactor;
   ResolverOptions m_options;
+  DnsSockets m_sockets;  // before m_channel: c-ares closes its sockets through it
   AresChannel m_channel;
   Timer m_timer;
   std::unordered_map<std::string, Entry> m_cache;

@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 
 #include <strings.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -27,6 +28,13 @@ struct HttpClient::Hop {
   std::string scheme;     // "http" or "https"
   std::string proxy;      // the proxy for this hop, empty for none
   bool same_host = true;  // still the first URL's host: credentials may be sent
+  // Sharing connections by address (http:// only, see coalesce_hop): the one address the
+  // name resolved to ("[v6]" in brackets), the URL libcurl is given with that address in
+  // place of the name, and the Host header that carries the name. address is empty when the
+  // hop is not coalesced.
+  std::string address;
+  std::string connect_url;
+  std::string host_header;
 };
 
 // One fetch in flight: found again from libcurl through CURLOPT_PRIVATE.
@@ -50,6 +58,10 @@ struct HttpClient::Transfer {
   bool verbose_set = false;        // CURLOPT_VERBOSE is on for capture_heads
   std::size_t active_index = 0;
   CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
+  // A coalesced hop's Host header, put in front of the request's headers (its `next`).
+  curl_slist host_node{};
+  bool coalesced = false;          // this hop's URL has the address in place of the name
+  bool location_absolute = false;  // a coalesced hop's Location named its own scheme or host
   Clock::time_point deadline = Clock::time_point::max();
   char errbuf[CURL_ERROR_SIZE] = {};
 };
@@ -264,12 +276,59 @@ bool noproxy_matches(const std::string& list, const std::string& host) {
   return false;
 }
 
+// Whether a Location value names its own authority ("scheme:..." or "//host..."), so that
+// libcurl's resolution of it owes nothing to the address a coalesced hop connected to.
+bool names_authority(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+    v.remove_prefix(1);
+  }
+  if (v.starts_with("//")) {
+    return true;
+  }
+  // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto c = static_cast<unsigned char>(v[i]);
+    if (c == ':') {
+      return i > 0;
+    }
+    if (!(std::isalpha(c) != 0 ||
+          (i > 0 && (std::isdigit(c) != 0 || c == '+' || c == '-' || c == '.')))) {
+      return false;
+    }
+  }
+  return false;
+}
+
+// A hop's name is plain enough to move from the URL to a Host header as is.
+bool plain_host_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) {
+    return false;
+  }
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
+  });
+}
+
+bool has_host_header(const curl_slist* list) {
+  for (; list != nullptr; list = list->next) {
+    if (strncasecmp(list->data, "Host:", 5) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 // C trampolines: each turns one libcurl callback into one member call (or one append).
 int http_client_socket_cb(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
                           void* /*socketp*/) {
   return static_cast<HttpClient*>(userp)->on_socket(s, what);
+}
+
+int http_client_close_cb(void* clientp, curl_socket_t item) {
+  return static_cast<HttpClient*>(clientp)->on_close_socket(item);
 }
 
 int http_client_timer_cb(CURLM* /*multi*/, long timeout_ms, void* userp) {
@@ -309,6 +368,9 @@ int http_client_debug_cb(CURL* /*easy*/, curl_infotype type, char* data, size_t 
 size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<HttpClient::Transfer*>(userdata);
   std::size_t n = size * nmemb;
+  if (t->coalesced && n > 9 && strncasecmp(ptr, "Location:", 9) == 0) {
+    t->location_absolute = names_authority(std::string_view(ptr + 9, n - 9));
+  }
   if (t->request->lean && !t->keep_headers) {
     return n;
   }
@@ -368,6 +430,8 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
   const RequestOptions& o = m_request_options;
   for (const std::string& h : o.headers) {
     m_headers.append(h);
+    m_user_host_header = m_user_host_header || strncasecmp(h.c_str(), "Host:", 5) == 0 ||
+                         strncasecmp(h.c_str(), "Host;", 5) == 0;
   }
   for (const std::string& entry : o.resolve) {
     // HOST:PORT:ADDR[,ADDR]: the key is the part before the second colon.
@@ -489,6 +553,11 @@ int HttpClient::on_socket(curl_socket_t s, int what) {
   return 0;
 }
 
+int HttpClient::on_close_socket(curl_socket_t s) {
+  m_reactor.forget(s);
+  return ::close(s);
+}
+
 int HttpClient::on_timer(long timeout_ms) {
   // Never call libcurl from here: a 0 timeout means "soon", so it becomes a timer due now.
   if (timeout_ms < 0) {
@@ -595,6 +664,9 @@ void HttpClient::setup_static(CURL* e) {
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_client_write_cb);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_client_header_cb);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  // Tells the reactor a socket it may still have in epoll (see on_socket) is gone.
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, http_client_close_cb);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_PROXY, "");  // hops set their own; "" never reads the environment
   // Long enough for any transfer queued inside libcurl to still find its entry (else libcurl
@@ -662,7 +734,7 @@ void HttpClient::setup_static(CURL* e) {
 // What may differ from one hop to the next: every option here is set on every hop.
 void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   const RequestOptions& o = m_request_options;
-  curl_easy_setopt(e, CURLOPT_URL, hop.url.c_str());
+  curl_easy_setopt(e, CURLOPT_URL, hop.address.empty() ? hop.url.c_str() : hop.connect_url.c_str());
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
@@ -684,9 +756,19 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
     curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
     t.verbose_set = true;
   }
-  if (t.request->header_list != nullptr) {
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.request->header_list);
+  const curl_slist* headers = t.request->header_list;
+  if (t.coalesced) {
+    // libcurl only reads the list: a node of ours in front of the shared one.
+    t.host_node.data = const_cast<char*>(hop.host_header.c_str());
+    t.host_node.next = const_cast<curl_slist*>(headers != nullptr ? headers : m_headers.get());
+    headers = &t.host_node;
+  }
+  if (headers != nullptr) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     t.headers_set = true;
+  } else if (t.headers_set) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());  // the previous hop's is stale
+    t.headers_set = false;
   }
   if (!o.user.empty()) {
     curl_easy_setopt(e, CURLOPT_USERPWD, hop.same_host ? o.user.c_str() : nullptr);
@@ -782,7 +864,7 @@ Clock::duration HttpClient::retry_delay(const Response& r, int retry) {
 }
 
 bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, Response& r,
-                              double& dns_seconds) {
+                              double& dns_seconds, Hop* coalesce) {
   std::string key = lower(host) + ":" + std::to_string(port);
   for (const auto& [k, entry] : m_user_resolve) {
     if (k == key) {
@@ -801,6 +883,11 @@ bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, R
     r.error_message = res.message;
     r.curl_code = CURLE_COULDNT_RESOLVE_HOST;
     return false;
+  }
+  if (coalesce != nullptr && res.addresses.size() == 1) {
+    const std::string& a = res.addresses.front();
+    coalesce->address = a.find(':') != std::string::npos ? "[" + a + "]" : a;
+    return true;  // the URL will carry the address: libcurl needs no entry
   }
   // "+": the entry expires after CURLOPT_DNS_CACHE_TIMEOUT instead of staying forever.
   // libcurl walks its whole host cache to prune it on every transfer, so permanent entries
@@ -840,6 +927,8 @@ bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_sec
     hop.url = std::move(normalized);
   }
   t.resolve.reset();
+  t.coalesced = false;
+  hop.address.clear();
   hop.proxy = proxy_for(hop.scheme, hop.host);
   bool resolve_target = true;
   if (!hop.proxy.empty()) {
@@ -866,15 +955,80 @@ bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_sec
   std::string host = hop.host;
   long port = hop.port;
   std::string lhost = lower(host);
+  bool redirected = false;
   for (const ConnectTo& rule : m_connect_rules) {
     if ((rule.from_host.empty() || rule.from_host == lhost) &&
         (rule.from_port == 0 || rule.from_port == port)) {
       host = rule.to_host.empty() ? host : rule.to_host;
       port = rule.to_port == 0 ? port : rule.to_port;
+      redirected = true;
       break;
     }
   }
-  return add_resolved(t, host, port, r, dns_seconds);
+  Hop* coalesce = !redirected && can_coalesce(t, hop) ? &hop : nullptr;
+  if (!add_resolved(t, host, port, r, dns_seconds, coalesce)) {
+    return false;
+  }
+  if (!hop.address.empty()) {
+    // "http://" + name + rest, where rest is "", ":port", "/path"...: the name gives way to
+    // the address, the port stays as written, and the name travels in the Host header (with
+    // the port when it is not 80, as libcurl writes it).
+    hop.connect_url = "http://" + hop.address;
+    hop.connect_url.append(hop.url, 7 + hop.host.size());
+    hop.host_header = "Host: " + hop.host;
+    if (hop.port != 80) {
+      hop.host_header += ":" + std::to_string(hop.port);
+    }
+    t.coalesced = true;
+  }
+  return true;
+}
+
+// Connection coalescing for http:// (RFC 9110, 4.3.3 and 7.3.2: an "http" origin is reached
+// at the address its name resolves to, and the Host header names the origin). libcurl reuses
+// a connection only for the same host name, so a run over many names on one server (virtual
+// hosts, a CDN's subdomains) would open a connection per name. When a name resolves to a
+// single address, the hop instead gives libcurl the URL with that address and the name in a
+// Host header; libcurl then shares connections by address, and its cookie engine matches
+// cookies by the Host header's name. Never over TLS (the certificate and SNI are per name),
+// through a proxy, with --connect-to, --resolve, a Host header of the user's, or --http2.
+bool HttpClient::can_coalesce(const Transfer& t, const Hop& hop) const {
+  const RequestOptions& o = m_request_options;
+  if (!o.coalesce || hop.scheme != "http" || !hop.proxy.empty() || o.http_version == 2 ||
+      m_user_host_header || has_host_header(t.request->header_list) || !plain_host_name(hop.host)) {
+    return false;
+  }
+  // The URL must be exactly "http://" + host + (":" port)? + ("/" | "?" | "#" | end): no
+  // user info, no other spelling of the host.
+  std::string_view url = hop.url;
+  if (!url.starts_with("http://") || url.substr(7, hop.host.size()) != hop.host) {
+    return false;
+  }
+  std::size_t after = 7 + hop.host.size();
+  return after == url.size() || std::strchr(":/?#", url[after]) != nullptr;
+}
+
+// libcurl's messages name the host it was given ("Failed to connect to ADDR port ..."): for
+// a coalesced hop that is the address, where curl would name the host.
+void HttpClient::name_the_host(std::string& message, const Hop& hop) {
+  std::string addr = hop.address;
+  if (addr.front() == '[') {
+    addr = addr.substr(1, addr.size() - 2);
+  }
+  std::string needle = " " + addr + " ";
+  if (std::size_t at = message.find(needle); at != std::string::npos) {
+    message.replace(at + 1, addr.size(), hop.host);
+  }
+}
+
+// A URL libcurl reports for a coalesced hop, with the address given back its name.
+std::string HttpClient::named_url(const Hop& hop, std::string url) {
+  std::string prefix = "http://" + hop.address;
+  if (url.starts_with(prefix) &&
+      (url.size() == prefix.size() || std::strchr(":/?#", url[prefix.size()]) != nullptr)) {
+    url.replace(7, hop.address.size(), hop.host);
+  }
+  return url;
 }
 
 Response HttpClient::fetch_once(const Request& request) {
@@ -934,6 +1088,7 @@ Response HttpClient::fetch_once(const Request& request) {
     r.headers.clear();
     r.body.clear();
     t.too_large = false;
+    t.location_absolute = false;
     t.sink_refused = false;
     t.received = 0;
     setup_hop(easy.get(), t, hop);
@@ -1008,7 +1163,7 @@ Response HttpClient::fetch_once(const Request& request) {
     }
     s = nullptr;
     if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s != nullptr) {
-      r.effective_url = s;
+      r.effective_url = t.coalesced ? named_url(hop, s) : s;
     }
     s = nullptr;
     if (curl_easy_getinfo(e, CURLINFO_SCHEME, &s) == CURLE_OK && s != nullptr) {
@@ -1017,7 +1172,8 @@ Response HttpClient::fetch_once(const Request& request) {
     s = nullptr;
     r.redirect_url.clear();
     if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &s) == CURLE_OK && s != nullptr) {
-      r.redirect_url = s;
+      // A relative Location was resolved against the address: give it back the name.
+      r.redirect_url = t.coalesced && !t.location_absolute ? named_url(hop, s) : s;
     }
     t.resolve.reset();
 
@@ -1036,6 +1192,9 @@ Response HttpClient::fetch_once(const Request& request) {
       } else {
         r.error = error_for_code(t.result);
         r.error_message = t.errbuf[0] != '\0' ? t.errbuf : curl_easy_strerror(t.result);
+        if (t.coalesced) {
+          name_the_host(r.error_message, hop);
+        }
       }
       break;
     }

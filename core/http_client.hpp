@@ -58,6 +58,7 @@ class HttpClient final : private FdHandler {
   // libcurl callbacks (through the C trampolines in http_client.cpp)
   int on_socket(curl_socket_t s, int what);
   int on_timer(long timeout_ms);
+  int on_close_socket(curl_socket_t s);
   void on_fd_events(int fd, uint32_t events) override;
   void on_timer_fired();
   void check_multi_info();
@@ -65,7 +66,10 @@ class HttpClient final : private FdHandler {
   Response fetch_once(const Request& request);
   bool prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_seconds);
   bool add_resolved(Transfer& t, const std::string& host, long port, Response& r,
-                    double& dns_seconds);
+                    double& dns_seconds, Hop* coalesce = nullptr);
+  bool can_coalesce(const Transfer& t, const Hop& hop) const;
+  static std::string named_url(const Hop& hop, std::string url);
+  static void name_the_host(std::string& message, const Hop& hop);
   std::string proxy_for(const std::string& scheme, const std::string& host) const;
   void save_cookies();
   bool should_retry(const Response& r) const;
@@ -77,6 +81,7 @@ class HttpClient final : private FdHandler {
 
   friend int http_client_socket_cb(CURL*, curl_socket_t, int, void*, void*);
   friend int http_client_timer_cb(CURLM*, long, void*);
+  friend int http_client_close_cb(void*, curl_socket_t);
   friend size_t http_client_write_cb(char*, size_t, size_t, void*);
   friend size_t http_client_header_cb(char*, size_t, size_t, void*);
   friend int http_client_debug_cb(CURL*, curl_infotype, char*, size_t, void*);
@@ -85,8 +90,9 @@ class HttpClient final : private FdHandler {
   Resolver& m_resolver;
   RequestOptions m_request_options;
   CurlMulti m_multi;
-  CurlSlist m_headers;     // -H headers, shared by every transfer
-  CurlSlist m_connect_to;  // --connect-to, shared by every transfer
+  CurlSlist m_headers;              // -H headers, shared by every transfer
+  bool m_user_host_header = false;  // -H gives a Host header (or removes it): no coalescing
+  CurlSlist m_connect_to;           // --connect-to, shared by every transfer
   struct ConnectTo {
     std::string from_host;  // empty: any
     long from_port = 0;     // 0: any

@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <stdexcept>
@@ -64,6 +65,30 @@ Reactor& Reactor::current() {
   return *t_reactor;
 }
 
+Reactor* Reactor::current_or_null() {
+  return t_reactor;
+}
+
+bool Reactor::knows_quiet(int fd) const {
+  if (!m_events_complete || fd < 0 || static_cast<std::size_t>(fd) >= m_watches.size()) {
+    return false;
+  }
+  const Watch& w = m_watches[static_cast<std::size_t>(fd)];
+  // since_turn < m_turn: an epoll_wait has run since it was registered for these events.
+  return w.registered && (w.events & EPOLLIN) != 0 && !w.unread && w.since_turn < m_turn;
+}
+
+void Reactor::forget(int fd) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= m_watches.size()) {
+    return;
+  }
+  Watch& w = m_watches[static_cast<std::size_t>(fd)];
+  if (w.handler != nullptr) {
+    --m_watch_count;
+  }
+  w = Watch{};
+}
+
 bool Reactor::pollable(int fd) {
   UniqueFd probe(::epoll_create1(EPOLL_CLOEXEC));
   epoll_event ev{};
@@ -79,7 +104,9 @@ void Reactor::watch(int fd, uint32_t events, FdHandler* handler) {
     m_watches.resize(static_cast<std::size_t>(fd) + 64);
   }
   Watch& w = m_watches[static_cast<std::size_t>(fd)];
-  if (w.handler != nullptr && w.events == events) {
+  if (w.registered && w.events == events) {
+    // Still in epoll for these events (kept by unwatch(fd, true), or watched already).
+    m_watch_count += w.handler == nullptr ? 1 : 0;
     w.handler = handler;
     return;
   }
@@ -101,6 +128,7 @@ void Reactor::watch(int fd, uint32_t events, FdHandler* handler) {
   w.handler = handler;
   w.events = events;
   w.registered = true;
+  w.since_turn = m_turn;
 }
 
 void Reactor::unwatch(int fd, bool keep_registered) {
@@ -115,11 +143,20 @@ void Reactor::unwatch(int fd, bool keep_registered) {
     // Errors are expected when the fd is already closed (epoll dropped it then).
     ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
     w.registered = false;
+    w.unread = false;
   }
   w.handler = nullptr;
   if (!w.registered) {
     w.events = 0;
   }
+}
+
+void Reactor::add_before_wait(BeforeWait* hook) {
+  m_before_wait.push_back(hook);
+}
+
+void Reactor::remove_before_wait(BeforeWait* hook) {
+  std::erase(m_before_wait, hook);
 }
 
 void Reactor::spawn(Fiber::Body body) {
@@ -247,6 +284,9 @@ void Reactor::run_once(bool block) {
   bool worked = run_ready();
   worked = fire_due_timers() || worked;
   worked = run_ready() || worked;
+  for (std::size_t i = 0; i < m_before_wait.size(); ++i) {
+    worked = m_before_wait[i]->before_wait() || worked;
+  }
   if (worked) {
     block = false;
   }
@@ -258,11 +298,23 @@ void Reactor::run_once(bool block) {
   constexpr int k_max_events = 256;
   epoll_event events[k_max_events];
   int n = ::epoll_wait(m_epoll.get(), events, k_max_events, block ? -1 : 0);
+  ++m_turn;
   if (n < 0) {
+    m_events_complete = false;
     if (errno == EINTR) {
       return;
     }
     throw_errno("epoll_wait");
+  }
+  // A full batch may have left ready fds unreported: knows_quiet() vouches for none then.
+  m_events_complete = n < k_max_events;
+  constexpr uint32_t k_input = EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP;
+  for (int i = 0; i < n; ++i) {
+    int fd = events[i].data.fd;
+    if (fd != m_timerfd.get() && static_cast<std::size_t>(fd) < m_watches.size() &&
+        (events[i].events & k_input) != 0) {
+      m_watches[static_cast<std::size_t>(fd)].unread = true;
+    }
   }
   for (int i = 0; i < n; ++i) {
     int fd = events[i].data.fd;
@@ -276,6 +328,9 @@ void Reactor::run_once(bool block) {
       Watch& w = m_watches[static_cast<std::size_t>(fd)];
       if (w.handler != nullptr) {
         w.handler->on_fd_events(fd, events[i].events);
+        // The handler read what it wanted; what is left is reported again next turn.
+        // (m_watches may have grown inside the handler: index again.)
+        m_watches[static_cast<std::size_t>(fd)].unread = false;
       } else if (w.registered) {
         unwatch(fd);  // kept registered by unwatch(fd, true), and nobody wants it now
       }

@@ -23,6 +23,17 @@ class FdHandler {
   ~FdHandler() = default;
 };
 
+// Runs once per turn of the loop, before it waits for events: for work that is cheaper done
+// once per turn, such as sending the datagrams queued during the turn together.
+class BeforeWait {
+ public:
+  // Returns true when it left work that must not wait for an event (the loop then only polls).
+  virtual bool before_wait() = 0;
+
+ protected:
+  ~BeforeWait() = default;
+};
+
 struct ReactorOptions {
   std::size_t stack_size = StackPool::k_default_stack_size;  // bytes per fiber stack
 };
@@ -36,15 +47,29 @@ class Reactor {
 
   // The reactor of this thread (the most recently constructed one still alive).
   static Reactor& current();
+  // The same, or nullptr when this thread has none.
+  static Reactor* current_or_null();
 
   // Watches fd for `events` (EPOLLIN / EPOLLOUT), replacing any previous interest.
   void watch(int fd, uint32_t events, FdHandler* handler);
   // Stops delivering events for fd. keep_registered leaves it in epoll (saving the
-  // EPOLL_CTL_DEL + ADD pair when it is watched again soon); an event that arrives meanwhile
-  // removes it then. Only for fds whose closing the caller does not control.
+  // EPOLL_CTL_DEL + ADD pair when it is watched again soon, and the MOD too when it is
+  // watched again for the same events); an event that arrives meanwhile removes it then.
+  // Whoever keeps an fd registered must call forget(fd) before the fd is closed.
   void unwatch(int fd, bool keep_registered = false);
+  // The fd is about to be closed (closing removes it from epoll): drops what is known of it.
+  void forget(int fd);
   // Whether epoll accepts this fd (false for regular files).
   static bool pollable(int fd);
+  // Whether the loop can vouch that fd has nothing to read: it is in epoll for EPOLLIN, the
+  // last epoll_wait (which reported every ready fd) did not report it readable, or its
+  // handler has since been given that event. Data that arrived after that epoll_wait is not
+  // known: this is as current as the last turn. Used by core/poll_shortcut.cpp.
+  bool knows_quiet(int fd) const;
+
+  // Registers a hook to run before every wait; remove it before it is destroyed.
+  void add_before_wait(BeforeWait* hook);
+  void remove_before_wait(BeforeWait* hook);
 
   // Starts a green thread; it first runs on the next turn of the loop.
   void spawn(Fiber::Body body);
@@ -80,6 +105,8 @@ class Reactor {
     FdHandler* handler = nullptr;
     uint32_t events = 0;
     bool registered = false;  // in epoll (possibly with no handler: see unwatch)
+    bool unread = false;      // reported readable and not yet handed to a handler
+    uint64_t since_turn = 0;  // m_turn when registered for these events
   };
 
   UniqueFd m_epoll;
@@ -87,7 +114,10 @@ class Reactor {
   Clock::time_point m_timerfd_deadline = Clock::time_point::max();
   std::vector<Watch> m_watches;  // indexed by fd
   std::size_t m_watch_count = 0;
-  std::vector<Timer*> m_heap;  // binary min-heap on Timer::m_when
+  bool m_events_complete = false;  // the last epoll_wait reported every ready fd
+  uint64_t m_turn = 0;             // epoll_waits done so far
+  std::vector<Timer*> m_heap;      // binary min-heap on Timer::m_when
+  std::vector<BeforeWait*> m_before_wait;
   std::vector<Fiber*> m_ready;
   std::vector<Fiber*> m_running;  // the batch being resumed (swapped with m_ready)
   StackPool m_stacks;

@@ -59,6 +59,7 @@ struct RequestOptions {
   std::vector<std::string> resolve;              // --resolve HOST:PORT:ADDR[,ADDR]...
   std::vector<std::string> connect_to;           // --connect-to HOST1:PORT1:HOST2:PORT2
   bool forbid_reuse = false;                     // a new connection for every request
+  bool coalesce = true;  // http:// names with one and the same address share connections
   RetryOptions retry;
   double rate = 0;  // --rate: requests started per second; 0: no cap
 };

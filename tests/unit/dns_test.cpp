@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "core/green_pool.hpp"
 #include "tests/unit/fixtures.hpp"
@@ -87,4 +88,47 @@ TEST_CASE("dns::Resolver") {
     bad.servers = "not-an-address";
     CHECK_THROWS_AS(Resolver(bad, reactor), std::invalid_argument);
   }
+}
+
+TEST_CASE("dns::Resolver sends a burst of queries together") {
+  std::map<std::string, std::string> records;
+  for (int i = 0; i < 40; ++i) {
+    records["n" + std::to_string(i) + ".test"] = "127.0.0.1";
+  }
+  test::DnsFixture dns(records);
+  Reactor reactor;
+  ResolverOptions options;
+  options.servers = dns.server();
+  options.family = AF_INET;
+  Resolver resolver(options, reactor);
+  GreenPool pool(40, reactor);
+  int answered = 0;
+  for (int i = 0; i < 40; ++i) {
+    pool.spawn([&, i] {
+      Resolution r = resolver.resolve("n" + std::to_string(i) + ".test");
+      answered += r.addresses == std::vector<std::string>{"127.0.0.1"} ? 1 : 0;
+    });
+  }
+  pool.waitall();
+  CHECK(answered == 40);
+  CHECK(resolver.queries_sent() == 40);
+  // 40 queries asked in one turn of the loop leave in a few sendmmsg() calls, not 40.
+  CHECK(resolver.sockets().datagrams_sent() >= 40);
+  CHECK(resolver.sockets().send_calls() <= 4);
+  CHECK(resolver.sockets().receive_calls() < 40);
+}
+
+TEST_CASE("dns::Resolver fails fast when nothing listens on the server's port") {
+  Reactor reactor;
+  test::BlackholeDns closed;
+  ResolverOptions options;
+  options.servers = closed.server();
+  options.timeout = 1500ms;
+  options.tries = 2;
+  closed.stop();  // the port is closed now: ICMP port unreachable, no timeout needed
+  Resolver resolver(options, reactor);
+  Clock::time_point start = Clock::now();
+  Resolution r = resolver.resolve("ok.test");
+  CHECK(r.error == Error::dns);
+  CHECK(Clock::now() - start < 1s);
 }

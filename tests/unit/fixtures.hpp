@@ -114,6 +114,8 @@ class BlackholeDns {
   int port() const { return m_port; }
   // "127.0.0.1:PORT"
   std::string server() const;
+  // Closes the socket: queries to the port then meet an ICMP port unreachable.
+  void stop() { m_socket.reset(); }
 
  private:
   UniqueFd m_socket;

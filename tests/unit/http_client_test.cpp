@@ -99,6 +99,72 @@ TEST_CASE("HttpClient") {
     CHECK(r.time.namelookup > 0);
   }
 
+  SUBCASE("http:// names with one and the same address share connections") {
+    test::DnsFixture dns({{"a.test", "127.0.0.1"}, {"b.test", "127.0.0.1"}});
+    ResolverOptions ro;
+    ro.servers = dns.server();
+    ro.family = AF_INET;
+    Resolver named(ro, reactor);
+    std::string port = std::to_string(http.port());
+    auto url = [&](const std::string& host, const std::string& path) {
+      return "http://" + host + ":" + port + path;
+    };
+    SUBCASE("one connection, the name in the Host header and in every URL reported") {
+      HttpClient client(named, options, {}, reactor);
+      Response a = fetch(client, url("a.test", "/echo"));
+      Response b = fetch(client, url("b.test", "/echo"));
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      CHECK(a.local_port == b.local_port);
+      CHECK(b.num_connects == 0);
+      CHECK(a.body.find("\"Host\": \"a.test:" + port + "\"") != std::string::npos);
+      CHECK(b.body.find("\"Host\": \"b.test:" + port + "\"") != std::string::npos);
+      CHECK(a.effective_url == url("a.test", "/echo"));
+      CHECK(b.effective_url == url("b.test", "/echo"));
+      CHECK(b.remote_ip == "127.0.0.1");
+    }
+    SUBCASE("a relative redirect stays on the name, an absolute one goes where it says") {
+      HttpClient client(named, options, {}, reactor);
+      Response r = fetch(client, url("b.test", "/redirect/2"));
+      REQUIRE(r.ok());
+      CHECK(r.effective_url == url("b.test", "/redirect/0"));
+      std::string to_ip = http.url("/echo");
+      r = fetch(client, url("a.test", "/redirect-to?url=" + to_ip));
+      REQUIRE(r.ok());
+      CHECK(r.effective_url == to_ip);
+      CHECK(r.body.find("\"Host\": \"127.0.0.1:" + port + "\"") != std::string::npos);
+      options.follow_redirects = false;
+      HttpClient manual(named, options, {}, reactor);
+      CHECK(fetch(manual, url("a.test", "/redirect/1")).redirect_url ==
+            url("a.test", "/redirect/0"));
+    }
+    SUBCASE("cookies still belong to the name") {
+      options.cookies = {""};  // turns the run's cookie jar on
+      HttpClient client(named, options, {}, reactor);
+      REQUIRE(fetch(client, url("a.test", "/headers?Set-Cookie=k%3Dv")).ok());
+      CHECK(fetch(client, url("a.test", "/echo")).body.find("k=v") != std::string::npos);
+      CHECK(fetch(client, url("b.test", "/echo")).body.find("k=v") == std::string::npos);
+    }
+    SUBCASE("an error names the host, as curl's would") {
+      HttpClient client(named, options, {}, reactor);
+      Response r = fetch(client, "http://a.test:" + std::to_string(closed_port()) + "/");
+      CHECK(r.error == Error::connect);
+      CHECK(r.error_message.find("a.test") != std::string::npos);
+      CHECK(r.error_message.find("127.0.0.1") == std::string::npos);
+    }
+    SUBCASE("not with coalesce = false, nor with a Host header of the user's") {
+      options.coalesce = false;
+      HttpClient per_name(named, options, {}, reactor);
+      long a = fetch(per_name, url("a.test", "/echo")).local_port;
+      CHECK(fetch(per_name, url("b.test", "/echo")).local_port != a);
+      options.coalesce = true;
+      options.headers = {"Host: b.test"};
+      HttpClient own_host(named, options, {}, reactor);
+      Response r = fetch(own_host, url("a.test", "/echo"));
+      CHECK(r.body.find("\"Host\": \"b.test\"") != std::string::npos);
+    }
+  }
+
   SUBCASE("a name that does not resolve is a dns error") {
     test::DnsFixture dns({{"far.test", "127.0.0.1"}});
     ResolverOptions ro;
