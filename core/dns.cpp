@@ -56,8 +56,30 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
       m_sockets(m_options.receive_buffer),
       m_timer([this] { on_timer(); }) {
   init_library_once();
+  m_channel = make_channel(false);
+  // With a single server, an answer of SERVFAIL, REFUSED or NOTIMP is final: c-ares would
+  // ask "the next server", which is the same one, again and again up to `tries` (a resolver
+  // caches its failure for a while anyway, RFC 9520). With several, c-ares moves on to the
+  // next server, which is worth it. NOCHECKRESP changes only that: c-ares 1.18 matches every
+  // answer to its question (id and question section) whatever the flags.
+  ares_addr_port_node* servers = nullptr;
+  int count = 0;
+  if (ares_get_servers_ports(m_channel.get(), &servers) == ARES_SUCCESS) {
+    for (ares_addr_port_node* n = servers; n != nullptr; n = n->next) {
+      ++count;
+    }
+    ares_free_data(servers);
+  }
+  if (count == 1) {
+    m_channel = make_channel(true);
+  }
+  ares_set_socket_functions(m_channel.get(), DnsSockets::functions(), &m_sockets);
+  m_reactor.add_before_wait(this);
+}
+
+AresChannel Resolver::make_channel(bool final_errors) {
   ares_options opts{};
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
   // With servers named on the command line, ask only them: c-ares 1.18 would otherwise open
   // and parse /etc/hosts again for every single lookup.
   char dns_only[] = "b";
@@ -65,6 +87,7 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
     mask |= ARES_OPT_LOOKUPS;
     opts.lookups = dns_only;
   }
+  opts.flags = final_errors ? ARES_FLAG_NOCHECKRESP : 0;
   opts.sock_state_cb = resolver_sock_state;
   opts.sock_state_cb_data = this;
   opts.timeout = static_cast<int>(m_options.timeout.count());
@@ -74,9 +97,7 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
   if (rc != ARES_SUCCESS) {
     throw std::runtime_error(std::string("c-ares initialisation failed: ") + ares_strerror(rc));
   }
-  m_channel.reset(channel);
-  ares_set_socket_functions(channel, DnsSockets::functions(), &m_sockets);
-  m_reactor.add_before_wait(this);
+  AresChannel owner(channel);
   if (!m_options.servers.empty()) {
     rc = ares_set_servers_ports_csv(channel, m_options.servers.c_str());
     if (rc != ARES_SUCCESS) {
@@ -84,6 +105,7 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
                                   "': " + ares_strerror(rc));
     }
   }
+  return owner;
 }
 
 Resolver::~Resolver() {

@@ -95,6 +95,7 @@ class Resolver final : private FdHandler, private BeforeWait {
     std::string host;
   };
 
+  AresChannel make_channel(bool final_errors);
   void on_fd_events(int fd, uint32_t events) override;
   bool before_wait() override;
   void on_sock_state(ares_socket_t fd, bool readable, bool writable);

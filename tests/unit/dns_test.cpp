@@ -4,12 +4,25 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "core/green_pool.hpp"
 #include "tests/unit/fixtures.hpp"
 
 using namespace greenfetch;
 using namespace std::chrono_literals;
+
+namespace {
+
+// Resolves "ok.test" with these options; returns the outcome and how long it took.
+std::pair<Resolution, Clock::duration> timed_lookup(Reactor& reactor, const ResolverOptions& o) {
+  Resolver resolver(o, reactor);
+  Clock::time_point start = Clock::now();
+  Resolution r = resolver.resolve("ok.test");
+  return {r, Clock::now() - start};
+}
+
+}  // namespace
 
 TEST_CASE("dns::is_ip_literal") {
   CHECK(is_ip_literal("127.0.0.1"));
@@ -76,11 +89,20 @@ TEST_CASE("dns::Resolver") {
     silent.servers = blackhole.server();
     silent.timeout = 100ms;
     silent.tries = 2;
-    Resolver resolver(silent, reactor);
-    Clock::time_point start = Clock::now();
-    Resolution r = resolver.resolve("ok.test");
+    auto [r, took] = timed_lookup(reactor, silent);
     CHECK(r.error == Error::dns_timeout);
-    CHECK(Clock::now() - start < 5s);
+    CHECK(took < 5s);
+  }
+
+  SUBCASE("a server whose port is closed fails fast, not by a timeout") {
+    test::BlackholeDns closed;
+    ResolverOptions refused = options;
+    refused.servers = closed.server();
+    refused.timeout = 1500ms;
+    closed.stop();  // ICMP port unreachable from now on
+    auto [r, took] = timed_lookup(reactor, refused);
+    CHECK(r.error == Error::dns);
+    CHECK(took < 1s);
   }
 
   SUBCASE("servers c-ares cannot parse are rejected with the text") {
@@ -118,17 +140,30 @@ TEST_CASE("dns::Resolver sends a burst of queries together") {
   CHECK(resolver.sockets().receive_calls() < 40);
 }
 
-TEST_CASE("dns::Resolver fails fast when nothing listens on the server's port") {
+TEST_CASE("dns::Resolver and SERVFAIL / REFUSED answers") {
   Reactor reactor;
-  test::BlackholeDns closed;
-  ResolverOptions options;
-  options.servers = closed.server();
-  options.timeout = 1500ms;
-  options.tries = 2;
-  closed.stop();  // the port is closed now: ICMP port unreachable, no timeout needed
-  Resolver resolver(options, reactor);
-  Clock::time_point start = Clock::now();
-  Resolution r = resolver.resolve("ok.test");
-  CHECK(r.error == Error::dns);
-  CHECK(Clock::now() - start < 1s);
+
+  SUBCASE("from the only server, the answer is final: no asking the same server again") {
+    test::DnsFixture dns({{"ok.test", "127.0.0.1"}});
+    ResolverOptions options;
+    options.servers = dns.server();
+    options.tries = 3;
+    Resolver resolver(options, reactor);
+    // Outside .test the fixture has no answer and no upstream: REFUSED, for A and AAAA.
+    Resolution r = resolver.resolve("refused.example");
+    CHECK(r.error == Error::dns);
+    CHECK(resolver.sockets().datagrams_sent() == 2);
+  }
+
+  SUBCASE("with several servers, the next one is asked") {
+    test::DnsFixture refusing({{"other.test", "127.0.0.2"}});
+    test::DnsFixture knowing({{"ok.example", "127.0.0.9"}});
+    ResolverOptions options;
+    options.servers = refusing.server() + "," + knowing.server();
+    options.family = AF_INET;
+    Resolver resolver(options, reactor);
+    Resolution r = resolver.resolve("ok.example");
+    REQUIRE(r.error == Error::none);
+    CHECK(r.addresses == std::vector<std::string>{"127.0.0.9"});
+  }
 }
