@@ -127,6 +127,27 @@ def names_resolve_through_dnsmasq_and_failures_are_reported():
 
 
 @harness.test
+def names_on_one_address_share_connections_unless_no_coalesce():
+    names = {f"v{i}.test": "127.0.0.1" for i in range(6)}
+    with HttpFixture() as h, Dnsmasq(names) as dns:
+        urls = [f"http://{n}:{h.port}/echo" for n in names]
+        fmt = "%{num_connects} %{url_effective}\\n"
+        base = [GF, "-c", "1", "-4", "--dns-servers", dns.server, "-w", fmt]
+        p = run(base + urls)
+        check(p.returncode == 0, p.stderr)
+        lines = p.stdout.decode().splitlines()
+        check([line.split()[1] for line in lines] == urls, lines)
+        check(sum(int(line.split()[0]) for line in lines) == 1, lines)
+        p = run(base + ["--no-coalesce"] + urls)
+        check(p.returncode == 0, p.stderr)
+        check(sum(int(line.split()[0]) for line in p.stdout.decode().splitlines()) == 6,
+              p.stdout)
+        # The server saw each name in its Host header.
+        p = run([GF, "-4", "--dns-servers", dns.server, urls[3]])
+        check(f'"Host": "v3.test:{h.port}"'.encode() in p.stdout, p.stdout)
+
+
+@harness.test
 def a_dns_server_that_never_answers_is_a_timeout_not_a_hang():
     with Blackhole() as bh:
         start = time.monotonic()
