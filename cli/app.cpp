@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/bench_cli.hpp"
+#include "cli/command.hpp"
 #include "cli/crawl_cli.hpp"
 #include "cli/request_options.hpp"
 #include "core/fetch_command.hpp"
@@ -16,8 +17,6 @@
 namespace greenfetch::cli {
 
 namespace {
-
-constexpr int k_usage_error = 2;
 
 int fetch_main(int argc, char** argv) {
   FetchConfig config;
@@ -62,24 +61,14 @@ int fetch_main(int argc, char** argv) {
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args);
 
-  try {
-    app.parse(argc, argv);
+  auto configure = [&] {
     apply_request_options(config.request, request_args);
     if (config.json_body && !config.json) {
       throw UsageError("--body goes with -j/--json");
     }
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : k_usage_error;
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "greenfetch: %s\n", e.what());
-    return k_usage_error;
-  }
-  try {
-    return run_fetch(std::move(config));
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "greenfetch: %s\n", e.what());
-    return k_usage_error;
-  }
+  };
+  return run_command(app, argc, argv, "greenfetch", configure,
+                     [&] { return run_fetch(std::move(config)); });
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.hpp"
 #include "cli/request_options.hpp"
 #include "core/bench.hpp"
 #include "core/url_source.hpp"
@@ -17,7 +18,6 @@
 namespace greenfetch::cli {
 
 namespace {
-constexpr int k_usage_error = 2;
 
 std::string read_all(const std::string& path) {
   if (path == "-") {
@@ -72,8 +72,7 @@ int bench_main(int argc, char** argv) {
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args, /*with_rate=*/false);
-  try {
-    app.parse(argc, argv);
+  auto configure = [&] {
     apply_request_options(config.request, request_args);
     if (!duration.empty()) {
       config.duration = parse_duration(duration, "--duration");
@@ -94,17 +93,15 @@ int bench_main(int argc, char** argv) {
     if (config.targets.empty()) {
       throw UsageError("bench: no target: give URLs or -i FILE");
     }
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : k_usage_error;
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "greenfetch bench: %s\n", e.what());
-    return k_usage_error;
-  }
-  config.live = !json && ::isatty(STDERR_FILENO) != 0;
-  BenchResult result = run_bench(config);
-  std::string out = json ? bench_json(result) + "\n" : bench_text(result);
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return 0;
+  };
+  auto run = [&] {
+    config.live = !json && ::isatty(STDERR_FILENO) != 0;
+    BenchResult result = run_bench(config);
+    std::string out = json ? bench_json(result) + "\n" : bench_text(result);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  };
+  return run_command(app, argc, argv, "greenfetch bench", configure, run);
 }
 
 }  // namespace greenfetch::cli

@@ -7,15 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.hpp"
 #include "cli/request_options.hpp"
 #include "core/crawl_command.hpp"
 #include "core/url_source.hpp"
 
 namespace greenfetch::cli {
-
-namespace {
-constexpr int k_usage_error = 2;
-}  // namespace
 
 int crawl_main(int argc, char** argv) {
   CrawlConfig config;
@@ -96,8 +93,7 @@ int crawl_main(int argc, char** argv) {
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args);
-  try {
-    app.parse(argc, argv);
+  auto configure = [&] {
     apply_request_options(config.request, request_args);
     if (!delay.empty()) {
       config.delay = parse_milliseconds(delay, "--delay");
@@ -109,18 +105,9 @@ int crawl_main(int argc, char** argv) {
     if (config.request.head) {
       throw UsageError("crawl: -I/--head fetches no body, so no links: not supported");
     }
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : k_usage_error;
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "greenfetch crawl: %s\n", e.what());
-    return k_usage_error;
-  }
-  try {
-    return run_crawl(std::move(config));
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "greenfetch crawl: %s\n", e.what());
-    return k_usage_error;
-  }
+  };
+  return run_command(app, argc, argv, "greenfetch crawl", configure,
+                     [&] { return run_crawl(std::move(config)); });
 }
 
 }  // namespace greenfetch::cli
