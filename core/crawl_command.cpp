@@ -281,15 +281,7 @@ void Crawler::prepare() {
     throw UsageError(e.what());
   }
   if (!m_config.write_out.empty()) {
-    try {
-      m_write_out = WriteOut::parse(m_config.write_out);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    for (const std::string& name : m_write_out->unknown_variables()) {
-      write_all(m_err_fd,
-                fmt::format("greenfetch: warning: unknown --write-out variable: '{}'\n", name));
-    }
+    m_write_out = WriteOut::from_option(m_config.write_out, m_err_fd);
   }
   if (!m_config.output_dir.empty()) {
     m_mirror.emplace(m_config.output_dir);

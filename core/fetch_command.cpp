@@ -53,15 +53,7 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   }
   std::optional<WriteOut> write_out;
   if (!config.write_out.empty()) {
-    try {
-      write_out = WriteOut::parse(config.write_out);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    for (const std::string& name : write_out->unknown_variables()) {
-      write_all(err_fd,
-                fmt::format("greenfetch: warning: unknown --write-out variable: '{}'\n", name));
-    }
+    write_out = WriteOut::from_option(config.write_out, err_fd);
   }
   JsonRecordOptions json_options;
   json_options.include_body = config.json_body;

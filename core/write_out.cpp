@@ -13,6 +13,8 @@
 #include <curl/curlver.h>
 
 #include "core/json_record.hpp"
+#include "core/output.hpp"
+#include "core/url_source.hpp"
 
 namespace greenfetch {
 
@@ -556,6 +558,19 @@ std::string WriteOut::render(const Response& r) const {
   out.reserve(m_reserve);
   render_to(out, r);
   return out;
+}
+
+WriteOut WriteOut::from_option(std::string_view format, int warn_fd) {
+  WriteOut w;
+  try {
+    w = parse(format);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  for (const std::string& name : w.unknown_variables()) {
+    write_all(warn_fd, "greenfetch: warning: unknown --write-out variable: '" + name + "'\n");
+  }
+  return w;
 }
 
 }  // namespace greenfetch

@@ -51,6 +51,9 @@ class WriteOut {
   // Parses a format once. A format starting with '@' is read from that file ("@-": stdin).
   // Throws std::invalid_argument with a clear message for a file that can't be read.
   static WriteOut parse(std::string_view format);
+  // The -w option of fetch and crawl modes: parse(format), where a bad format is a
+  // UsageError and each unknown variable a warning line on warn_fd, as curl does.
+  static WriteOut from_option(std::string_view format, int warn_fd);
 
   // Renders the format for one result, as curl 7.88 would print it for that transfer.
   std::string render(const Response& r) const;

@@ -11,44 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/sanitizer.hpp"
+#include "tests/unit/temp_dir.hpp"
+
 using namespace greenfetch;
+using greenfetch::test::k_asan;
+using greenfetch::test::TempDir;
 
 namespace {
-
-// AddressSanitizer's allocator makes SQLite's many small allocations several times slower
-// (GREENFETCH_SANITIZE builds): the speed limit below is for ordinary builds.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool k_asan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool k_asan = true;
-#else
-constexpr bool k_asan = false;
-#endif
-#else
-constexpr bool k_asan = false;
-#endif
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "crawl_state_XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
-    }
-    m_path = templ;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  const std::string& path() const { return m_path; }
-
- private:
-  std::string m_path;
-};
 
 std::string url(int i) {
   return "http://example.com/page/" + std::to_string(i);
@@ -94,7 +64,7 @@ int run_in_child(F body) {
 }  // namespace
 
 TEST_CASE("CrawlState: add refuses URLs seen before, in any state") {
-  TempDir dir;
+  TempDir dir("crawl_state");
   CrawlState state(dir.path());
   CHECK(std::filesystem::exists(dir.path() + "/state.sqlite"));
   CHECK(state.path() == dir.path() + "/state.sqlite");
@@ -127,7 +97,7 @@ TEST_CASE("CrawlState: add refuses URLs seen before, in any state") {
 }
 
 TEST_CASE("CrawlState: take hands out the oldest pending URLs first") {
-  TempDir dir;
+  TempDir dir("crawl_state");
   CrawlState state(dir.path());
   state.begin();
   for (int i = 1; i <= 10; ++i) {
@@ -168,7 +138,7 @@ TEST_CASE("CrawlState: take hands out the oldest pending URLs first") {
 }
 
 TEST_CASE("CrawlState: take inside a batch, and reopening keeps everything committed") {
-  TempDir dir;
+  TempDir dir("crawl_state");
   {
     CrawlState state(dir.path());
     state.begin();
@@ -192,7 +162,7 @@ TEST_CASE("CrawlState: take inside a batch, and reopening keeps everything commi
 }
 
 TEST_CASE("CrawlState: destroying the object commits an open batch") {
-  TempDir dir;
+  TempDir dir("crawl_state");
   {
     CrawlState state(dir.path());
     state.begin();
@@ -206,7 +176,7 @@ TEST_CASE("CrawlState: destroying the object commits an open batch") {
 }
 
 TEST_CASE("CrawlState: a crash (kill -9) loses only the uncommitted batch") {
-  TempDir dir;
+  TempDir dir("crawl_state");
   int status = run_in_child([&] {
     CrawlState state(dir.path());
     state.begin();
@@ -245,7 +215,7 @@ TEST_CASE("CrawlState: a crash (kill -9) loses only the uncommitted batch") {
 }
 
 TEST_CASE("CrawlState: one process at a time; errors name the path") {
-  TempDir dir;
+  TempDir dir("crawl_state");
   CrawlState state(dir.path());
   CHECK_THROWS_WITH_AS(CrawlState(dir.path()),
                        doctest::Contains((dir.path() + "/state.sqlite").c_str()),
@@ -262,7 +232,7 @@ TEST_CASE("CrawlState: one process at a time; errors name the path") {
   CHECK_THROWS_WITH_AS(CrawlState(bad + "/sub"), doctest::Contains(bad.c_str()),
                        std::runtime_error);
 
-  TempDir other;
+  TempDir other("crawl_state");
   {
     std::FILE* f = std::fopen((other.path() + "/state.sqlite").c_str(), "w");
     std::fputs("this is not an SQLite database, just some text that is long enough......", f);
@@ -274,7 +244,7 @@ TEST_CASE("CrawlState: one process at a time; errors name the path") {
 }
 
 TEST_CASE("CrawlState: 100,000 adds in batches take under 2 s") {
-  TempDir dir;
+  TempDir dir("crawl_state");
   CrawlState state(dir.path());
   constexpr int k_urls = 100'000;
   constexpr int k_batch = 1000;

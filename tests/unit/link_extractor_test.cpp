@@ -11,25 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/unit/sanitizer.hpp"
+
 using namespace greenfetch;
+using greenfetch::test::k_asan;
 using namespace std::string_literals;
 using Links = std::vector<std::string>;
 
 namespace {
-
-// AddressSanitizer's allocator is slower and its quarantine deliberately keeps freed memory
-// resident, which the 100 MB test has to allow for (GREENFETCH_SANITIZE builds use it).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool k_asan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool k_asan = true;
-#else
-constexpr bool k_asan = false;
-#endif
-#else
-constexpr bool k_asan = false;
-#endif
 
 ExtractedPage extract(std::string_view html, LinkExtractorOptions options = {},
                       std::size_t chunk_size = 0) {

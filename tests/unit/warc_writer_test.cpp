@@ -19,30 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/temp_dir.hpp"
+
 using namespace greenfetch;
+using greenfetch::test::TempDir;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "warc_test_XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
-    }
-    m_path = templ;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
-
- private:
-  std::string m_path;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -268,7 +250,7 @@ TEST_CASE("new_warc_record_id is a random version 4 UUID URN") {
 }
 
 TEST_CASE("WarcWriter writes warcinfo, then response + request pairs") {
-  TempDir dir;
+  TempDir dir("warc_test");
   std::string path = dir.file("crawl.warc.gz");
   std::string body = "<html>hello</html>";
   std::vector<std::string> response_ids;
@@ -327,7 +309,7 @@ TEST_CASE("WarcWriter writes warcinfo, then response + request pairs") {
 }
 
 TEST_CASE("WarcWriter record fields: date, heads, request bodies, odd URIs") {
-  TempDir dir;
+  TempDir dir("warc_test");
   std::string path = dir.file("fields.warc.gz");
   using namespace std::chrono;
   WarcExchange x;
@@ -370,7 +352,7 @@ TEST_CASE("WarcWriter record fields: date, heads, request bodies, odd URIs") {
 }
 
 TEST_CASE("WarcWriter stores binary bodies byte for byte") {
-  TempDir dir;
+  TempDir dir("warc_test");
   std::string path = dir.file("binary.warc.gz");
   std::string all_bytes;
   for (int i = 0; i < 256; ++i) {
@@ -398,7 +380,7 @@ TEST_CASE("WarcWriter stores binary bodies byte for byte") {
 }
 
 TEST_CASE("WarcWriter appends to an existing file without a second warcinfo") {
-  TempDir dir;
+  TempDir dir("warc_test");
   std::string path = dir.file("append.warc.gz");
   std::string body = "first";
   std::string info_id;
@@ -439,7 +421,7 @@ TEST_CASE("WarcWriter appends to an existing file without a second warcinfo") {
 }
 
 TEST_CASE("WarcWriter cuts off a truncated last record and appends after it") {
-  TempDir dir;
+  TempDir dir("warc_test");
   std::string path = dir.file("cut.warc.gz");
   std::string body = random_bytes(5000, 7);
   {
@@ -533,7 +515,7 @@ TEST_CASE("WarcWriter cuts off a truncated last record and appends after it") {
 }
 
 TEST_CASE("WarcWriter appends after a first record that is not warcinfo") {
-  TempDir dir;
+  TempDir dir("warc_test");
   std::string path = dir.file("foreign.warc.gz");
   std::string body = "x";
   {
@@ -559,7 +541,7 @@ TEST_CASE("WarcWriter appends after a first record that is not warcinfo") {
 }
 
 TEST_CASE("WarcWriter errors name the path; one writer per file") {
-  TempDir dir;
+  TempDir dir("warc_test");
   std::string missing = dir.file("no/such/dir/x.warc.gz");
   CHECK_THROWS_WITH_AS(WarcWriter(missing, "greenfetch/1.0"), doctest::Contains(missing.c_str()),
                        std::runtime_error);

@@ -13,6 +13,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/unique_fd.hpp"
+#include "core/url_source.hpp"
+
 namespace {
 
 using greenfetch::Error;
@@ -403,5 +406,29 @@ TEST_CASE("WriteOut") {
     w.render_to(out, r);
     REQUIRE(out == "> 201 gf-test\n");
     CHECK(w.render(r) == w.render(r));
+  }
+}
+
+TEST_CASE("WriteOut::from_option") {
+  using greenfetch::UniqueFd;
+  using greenfetch::UsageError;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  UniqueFd r(fds[0]);
+  UniqueFd w(fds[1]);
+  SUBCASE("an unknown variable is a warning naming it, and prints nothing") {
+    WriteOut out = WriteOut::from_option("%{http_code}%{nope}\\n", w.get());
+    w.reset();
+    char buf[256] = {};
+    ssize_t n = ::read(r.get(), buf, sizeof buf - 1);
+    CHECK(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) ==
+          "greenfetch: warning: unknown --write-out variable: 'nope'\n");
+    Response resp;
+    resp.http_code = 204;
+    CHECK(out.render(resp) == "204\n");
+  }
+  SUBCASE("a format file that cannot be read is a usage error naming it") {
+    CHECK_THROWS_WITH_AS(WriteOut::from_option("@/nonexistent/fmt", w.get()),
+                         doctest::Contains("/nonexistent/fmt"), UsageError);
   }
 }
