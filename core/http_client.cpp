@@ -984,7 +984,7 @@ bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_sec
   return true;
 }
 
-// Connection coalescing for http:// (RFC 9110, 4.3.3 and 7.3.2: an "http" origin is reached
+// Connection coalescing for http:// (RFC 9110, 4.3.2 and 7.2: an "http" origin is reached
 // at the address its name resolves to, and the Host header names the origin). libcurl reuses
 // a connection only for the same host name, so a run over many names on one server (virtual
 // hosts, a CDN's subdomains) would open a connection per name. When a name resolves to a
