@@ -865,18 +865,19 @@ Clock::duration HttpClient::retry_delay(const Response& r, int retry) {
 
 bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, Response& r,
                               double& dns_seconds, Hop* coalesce) {
-  std::string key = lower(host) + ":" + std::to_string(port);
-  for (const auto& [k, entry] : m_user_resolve) {
-    if (k == key) {
-      t.resolve.append(entry);  // --resolve: the user's addresses, no lookup
-      return true;
+  if (!m_user_resolve.empty()) {
+    std::string key = lower(host) + ":" + std::to_string(port);
+    for (const auto& [k, entry] : m_user_resolve) {
+      if (k == key) {
+        t.resolve.append(entry);  // --resolve: the user's addresses, no lookup
+        return true;
+      }
     }
   }
   if (is_ip_literal(host)) {
     return true;
   }
-  std::string name = host;
-  Resolution res = m_resolver.resolve(name);
+  Resolution res = m_resolver.resolve(host);
   dns_seconds += res.seconds;
   if (res.error != Error::none) {
     r.error = res.error;
