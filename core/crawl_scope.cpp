@@ -3,6 +3,8 @@
 // link: in_scope() runs for every link of every page.
 #include "core/crawl_scope.hpp"
 
+#include "core/ascii.hpp"
+
 #include <libpsl.h>
 #include <re2/re2.h>
 
@@ -61,16 +63,6 @@ std::optional<UrlParts> split_url(std::string_view url) {
   return parts;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 bool is_ip_address(std::string_view host) {
   if (!host.empty() && host.front() == '[') {
     return true;  // IPv6 literal
@@ -90,7 +82,7 @@ bool is_ip_address(std::string_view host) {
 // IP addresses and localhost have none, and neither has a host that is itself a public suffix
 // ("co.uk"): for them the host itself is the domain, so domain scope degrades to host scope.
 std::string registrable_domain(std::string_view host_view) {
-  std::string host = lower(host_view);
+  std::string host = ascii_lowercase(host_view);
   if (!host.empty() && host.back() == '.') {
     host.pop_back();  // "example.com." is the same name, fully qualified
   }
@@ -158,15 +150,15 @@ CrawlScope::CrawlScope(const std::vector<std::string>& seeds, ScopeOptions optio
     }
     switch (m_kind) {
       case ScopeKind::host:
-        add_unique(m_authorities, lower(parts->authority));
+        add_unique(m_authorities, ascii_lowercase(parts->authority));
         break;
       case ScopeKind::domain:
         add_unique(m_domains, registrable_domain(parts->host));
         break;
       case ScopeKind::prefix: {
         const std::string_view directory = parts->path.substr(0, parts->path.rfind('/') + 1);
-        add_unique(m_prefixes,
-                   Prefix{lower(parts->scheme), lower(parts->authority), std::string(directory)});
+        add_unique(m_prefixes, Prefix{ascii_lowercase(parts->scheme),
+                                      ascii_lowercase(parts->authority), std::string(directory)});
         break;
       }
       case ScopeKind::any:
@@ -185,7 +177,7 @@ bool CrawlScope::kind_matches(std::string_view url) const {
   }
   switch (m_kind) {
     case ScopeKind::host: {
-      const std::string authority = lower(parts->authority);
+      const std::string authority = ascii_lowercase(parts->authority);
       for (const std::string& seed : m_authorities) {
         if (authority == seed) {
           return true;
@@ -203,8 +195,8 @@ bool CrawlScope::kind_matches(std::string_view url) const {
       return false;
     }
     case ScopeKind::prefix: {
-      const std::string scheme = lower(parts->scheme);
-      const std::string authority = lower(parts->authority);
+      const std::string scheme = ascii_lowercase(parts->scheme);
+      const std::string authority = ascii_lowercase(parts->authority);
       for (const Prefix& seed : m_prefixes) {
         if (scheme == seed.scheme && authority == seed.authority &&
             parts->path.substr(0, seed.directory.size()) == seed.directory) {

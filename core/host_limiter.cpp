@@ -1,6 +1,6 @@
 #include "core/host_limiter.hpp"
 
-#include <cctype>
+#include "core/ascii.hpp"
 
 namespace greenfetch {
 
@@ -15,11 +15,7 @@ std::string HostLimiter::host_key(std::string_view url) {
   if (std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
     authority.remove_prefix(at + 1);
   }
-  std::string key(authority);
-  for (char& c : key) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return key;
+  return ascii_lowercase(authority);
 }
 
 HostLimiter::Slot HostLimiter::acquire(std::string_view url) {

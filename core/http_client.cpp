@@ -11,6 +11,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/ascii.hpp"
+
 namespace greenfetch {
 
 void curl_global_once() {
@@ -234,13 +236,6 @@ std::string parse_target(const std::string& url, std::string& normalized, std::s
   return {};
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
@@ -249,7 +244,7 @@ std::string env(const char* name) {
 // curl's NO_PROXY rule: "*" matches every host; otherwise a host matches a name in the
 // list when it is that name or ends with "." and that name (a leading dot is ignored).
 bool noproxy_matches(const std::string& list, const std::string& host) {
-  std::string h = lower(host);
+  std::string h = ascii_lowercase(host);
   if (h.size() > 2 && h.front() == '[') {
     h = h.substr(1, h.size() - 2);
   }
@@ -259,7 +254,7 @@ bool noproxy_matches(const std::string& list, const std::string& host) {
     if (end == std::string::npos) {
       end = list.size();
     }
-    std::string name = lower(list.substr(start, end - start));
+    std::string name = ascii_lowercase(list.substr(start, end - start));
     name.erase(0, name.find_first_not_of(" \t"));
     name.erase(name.find_last_not_of(" \t") + 1);
     if (!name.empty() && name.front() == '.') {
@@ -291,8 +286,8 @@ bool names_authority(std::string_view v) {
     if (c == ':') {
       return i > 0;
     }
-    if (!(std::isalpha(c) != 0 ||
-          (i > 0 && (std::isdigit(c) != 0 || c == '+' || c == '-' || c == '.')))) {
+    if (!(is_ascii_alpha(c) ||
+          (i > 0 && (is_ascii_digit(c) || c == '+' || c == '-' || c == '.')))) {
       return false;
     }
   }
@@ -440,7 +435,7 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
     if (second == std::string::npos) {
       throw std::invalid_argument("--resolve '" + entry + "' is not HOST:PORT:ADDRESS");
     }
-    m_user_resolve.emplace_back(lower(entry.substr(0, second)), entry);
+    m_user_resolve.emplace_back(ascii_lowercase(entry.substr(0, second)), entry);
   }
   for (const std::string& entry : o.connect_to) {
     // HOST1:PORT1:HOST2:PORT2, where a host may be [IPv6] and any part may be empty.
@@ -468,7 +463,7 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
     if (parts.size() != 4) {
       throw std::invalid_argument("--connect-to '" + entry + "' is not HOST1:PORT1:HOST2:PORT2");
     }
-    ConnectTo rule{lower(parts[0]), std::strtol(parts[1].c_str(), nullptr, 10), parts[2],
+    ConnectTo rule{ascii_lowercase(parts[0]), std::strtol(parts[1].c_str(), nullptr, 10), parts[2],
                    std::strtol(parts[3].c_str(), nullptr, 10)};
     m_connect_rules.push_back(rule);
     m_connect_to.append(entry);
@@ -866,7 +861,7 @@ Clock::duration HttpClient::retry_delay(const Response& r, int retry) {
 bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, Response& r,
                               double& dns_seconds, Hop* coalesce) {
   if (!m_user_resolve.empty()) {
-    std::string key = lower(host) + ":" + std::to_string(port);
+    std::string key = ascii_lowercase(host) + ":" + std::to_string(port);
     for (const auto& [k, entry] : m_user_resolve) {
       if (k == key) {
         t.resolve.append(entry);  // --resolve: the user's addresses, no lookup
@@ -955,7 +950,7 @@ bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_sec
   }
   std::string host = hop.host;
   long port = hop.port;
-  std::string lhost = lower(host);
+  std::string lhost = ascii_lowercase(host);
   bool redirected = false;
   for (const ConnectTo& rule : m_connect_rules) {
     if ((rule.from_host.empty() || rule.from_host == lhost) &&
@@ -1078,8 +1073,8 @@ Response HttpClient::fetch_once(const Request& request) {
       break;
     }
     if (n == 0) {
-      first_host = lower(hop.host);
-    } else if (lower(hop.host) != first_host) {
+      first_host = hop.host;
+    } else if (!iequals(hop.host, first_host)) {
       hop.same_host = false;  // like curl: no credentials for another host after a redirect
     }
     if (!easy) {

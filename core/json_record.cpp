@@ -1,5 +1,7 @@
 #include "core/json_record.hpp"
 
+#include "core/ascii.hpp"
+
 #include <cmath>
 #include <cstdint>
 
@@ -216,13 +218,7 @@ std::string base64_encode(std::string_view data) {
 }
 
 std::string_view trim_header_value(std::string_view s) {
-  constexpr std::string_view k_space = " \t\r\n";
-  std::size_t first = s.find_first_not_of(k_space);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  std::size_t last = s.find_last_not_of(k_space);
-  return s.substr(first, last - first + 1);
+  return trim(s, " \t\r\n");
 }
 
 std::string json_record(const Response& r, const JsonRecordOptions& opts) {

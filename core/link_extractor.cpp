@@ -36,18 +36,10 @@ constexpr int k_parse_options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_P
                                 // libxml2 would switch decoders mid-stream on a meta tag.
                                 HTML_PARSE_IGNORE_ENC;
 
-bool is_html_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
+constexpr std::string_view k_html_space = " \t\n\r\f";  // HTML's ASCII white space
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_html_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_html_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
+bool is_html_space(char c) {
+  return k_html_space.find(c) != std::string_view::npos;
 }
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
@@ -148,7 +140,7 @@ std::string_view refresh_url(std::string_view content) {
     url.remove_prefix(1);
     url = url.substr(0, url.find(quote));
   }
-  return trim(url);
+  return trim(url, k_html_space);
 }
 
 // The URLs of a srcset attribute ("a.png 1x, b.png 2x", "c.png 480w"), per the HTML standard's
@@ -406,7 +398,7 @@ struct LinkExtractor::Impl {
   }
 
   void add_link(std::string_view value) {
-    if (page.links.size() >= k_max_links || trim(value).empty()) {
+    if (page.links.size() >= k_max_links || trim(value, k_html_space).empty()) {
       return;
     }
     page.links.emplace_back(value);
@@ -424,12 +416,12 @@ struct LinkExtractor::Impl {
         add_link(attribute(attributes, "href"));
       }
     } else if (name == "meta") {
-      if (iequals(trim(attribute(attributes, "http-equiv")), "refresh")) {
+      if (iequals(trim(attribute(attributes, "http-equiv"), k_html_space), "refresh")) {
         add_link(refresh_url(attribute(attributes, "content")));
       }
     } else if (name == "base") {
       const std::string_view href = attribute(attributes, "href");
-      if (page.base.empty() && !trim(href).empty()) {
+      if (page.base.empty() && !trim(href, k_html_space).empty()) {
         page.base = std::string(href);
       }
     } else if (name == "title") {

@@ -27,50 +27,21 @@ namespace {
 constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 constexpr std::string_view k_robots_path = "/robots.txt";
 
+constexpr std::string_view k_space = " \t\v\f";  // robots.txt's white space
+
 bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\v' || c == '\f';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool is_alpha(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_digit(unsigned char c) {
-  return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
+  return k_space.find(c) != std::string_view::npos;
 }
 
 // The product token of a user-agent string or of a user-agent line's value: its leading run
 // of letters, digits, '_' and '-' (RFC 9309 2.2.1 allows letters, '_' and '-'; digits are kept
 // so that "bot2" is not mistaken for "bot").
 std::string_view product_token(std::string_view s) {
-  s = trim(s);
+  s = trim(s, k_space);
   std::size_t n = 0;
   while (n < s.size()) {
     const auto c = static_cast<unsigned char>(s[n]);
-    if (!is_alpha(c) && !is_digit(c) && c != '_' && c != '-') {
+    if (!is_ascii_alpha(c) && !is_ascii_digit(c) && c != '_' && c != '-') {
       break;
     }
     ++n;
@@ -107,7 +78,7 @@ Octet read_octet(std::string_view s, std::size_t i) {
 }
 
 bool is_unreserved(unsigned char c) {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+  return is_ascii_alpha(c) || is_ascii_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 // RFC 3986 reserved characters other than '*' and '$' (handled as data, see above), and other
@@ -198,7 +169,7 @@ std::string_view limit_body(std::string_view body) {
 
 // "*" (possibly followed by a comment already stripped or by stray words) is the global group.
 bool is_global_agent(std::string_view value) {
-  value = trim(value);
+  value = trim(value, k_space);
   return !value.empty() && value.front() == '*' && (value.size() == 1 || is_space(value[1]));
 }
 
@@ -220,13 +191,13 @@ void keep_max(std::optional<double>& into, double value) {
 
 // An absolute URL: scheme "://" something, with no whitespace or control characters.
 bool is_absolute_url(std::string_view s) {
-  if (s.empty() || !is_alpha(static_cast<unsigned char>(s.front()))) {
+  if (s.empty() || !is_ascii_alpha(static_cast<unsigned char>(s.front()))) {
     return false;
   }
   std::size_t i = 1;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') {
+    if (!is_ascii_alpha(c) && !is_ascii_digit(c) && c != '+' && c != '-' && c != '.') {
       break;
     }
     ++i;
@@ -341,8 +312,8 @@ Robots Robots::parse(std::string_view body, std::string_view user_agent) {
     if (colon == std::string_view::npos) {
       continue;
     }
-    const Key key = classify(trim(line.substr(0, colon)));
-    const std::string_view value = trim(line.substr(colon + 1));
+    const Key key = classify(trim(line.substr(0, colon), k_space));
+    const std::string_view value = trim(line.substr(colon + 1), k_space);
     switch (key) {
       case Key::user_agent:
         if (saw_rule) {

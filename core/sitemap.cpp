@@ -1,5 +1,7 @@
 #include "core/sitemap.hpp"
 
+#include "core/ascii.hpp"
+
 #include <fmt/format.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -26,16 +28,7 @@ bool same_ns(const xmlChar* a, const std::string& b, bool b_null) {
   return !b_null && b == reinterpret_cast<const char*>(a);
 }
 
-std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+constexpr std::string_view k_xml_space = " \t\r\n";
 
 }  // namespace
 
@@ -279,7 +272,7 @@ struct SitemapParser::Impl {
     }
     if (self->depth == 3 && self->in_loc) {
       self->in_loc = false;
-      std::string_view loc = trim(self->text);
+      std::string_view loc = trim(self->text, k_xml_space);
       if (!self->loc_too_long && !loc.empty()) {
         if (self->result.locs.size() >= self->limits.max_urls) {
           self->fail(fmt::format("more than {} entries", self->limits.max_urls));

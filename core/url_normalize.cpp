@@ -28,16 +28,8 @@ constexpr char k_hex_digits[] = "0123456789ABCDEF";
 // Where a character may appear unencoded (RFC 3986 section 3).
 enum class Component { userinfo, path, query };
 
-bool is_alpha(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_digit(unsigned char c) {
-  return c >= '0' && c <= '9';
-}
-
 bool is_unreserved(unsigned char c) {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+  return is_ascii_alpha(c) || is_ascii_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 bool is_sub_delim(unsigned char c) {
@@ -73,19 +65,6 @@ bool allowed_raw(unsigned char c, Component component) {
       return c == ':' || c == '@' || c == '/' || c == '?';
   }
   return false;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 void append_escaped(std::string& out, unsigned char c) {
@@ -192,7 +171,7 @@ std::string clean_input(std::string_view s) {
 // The scheme of an absolute URL reference (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
 // followed by ':'), or empty for a relative reference.
 std::string_view scheme_of(std::string_view s) {
-  if (s.empty() || !is_alpha(static_cast<unsigned char>(s[0]))) {
+  if (s.empty() || !is_ascii_alpha(static_cast<unsigned char>(s[0]))) {
     return {};
   }
   for (std::size_t i = 1; i < s.size(); ++i) {
@@ -200,7 +179,7 @@ std::string_view scheme_of(std::string_view s) {
     if (c == ':') {
       return s.substr(0, i);
     }
-    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') {
+    if (!is_ascii_alpha(c) && !is_ascii_digit(c) && c != '+' && c != '-' && c != '.') {
       return {};
     }
   }

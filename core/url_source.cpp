@@ -8,6 +8,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/ascii.hpp"
 #include "core/reactor.hpp"
 #include "core/waiter.hpp"
 
@@ -34,16 +35,6 @@ void wait_readable(int fd) {
   reactor.watch(fd, EPOLLIN, &watch);
   w.wait();
   reactor.unwatch(fd);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 }  // namespace
@@ -144,7 +135,7 @@ std::optional<SourceLine> UrlSource::next() {
   while (m_next_reader < m_readers.size()) {
     LineReader& r = m_readers[m_next_reader];
     while (std::optional<std::string> line = r.next_line()) {
-      std::string_view text = trim(*line);
+      std::string_view text = trim_line(*line);
       if (text.empty() || text.front() == '#') {
         continue;
       }

@@ -1,5 +1,7 @@
 #include "core/warc_writer.hpp"
 
+#include "core/ascii.hpp"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/file.h>
@@ -95,26 +97,6 @@ class Inflater {
   std::unique_ptr<z_stream, InflateEnd> m_strm;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // The WARC-Record-ID of a warcinfo record starting at the beginning of `record`, or "".
 std::string warcinfo_id_of(std::string_view record) {
   if (record.substr(0, 5) != "WARC/") {
@@ -136,8 +118,8 @@ std::string warcinfo_id_of(std::string_view record) {
     if (colon == std::string_view::npos) {
       continue;
     }
-    std::string name = lower(trim(line.substr(0, colon)));
-    std::string_view value = trim(line.substr(colon + 1));
+    std::string name = ascii_lowercase(trim_line(line.substr(0, colon)));
+    std::string_view value = trim_line(line.substr(colon + 1));
     if (name == "warc-type") {
       is_warcinfo = value == "warcinfo";
     } else if (name == "warc-record-id") {
@@ -308,7 +290,7 @@ std::string stored_response_head(std::string_view head) {
     std::string_view line(in.data() + pos, next - pos);
     std::size_t colon = line.find(':');
     if (!status_line && colon != std::string_view::npos &&
-        lower(trim(line.substr(0, colon))) == "transfer-encoding") {
+        iequals(trim_line(line.substr(0, colon)), "transfer-encoding")) {
       out.append(k_orig_transfer_encoding);
       out.append(line.substr(colon));
     } else {

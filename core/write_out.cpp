@@ -12,6 +12,7 @@
 
 #include <curl/curlver.h>
 
+#include "core/ascii.hpp"
 #include "core/json_record.hpp"
 #include "core/output.hpp"
 #include "core/url_source.hpp"
@@ -118,22 +119,6 @@ static_assert(static_cast<std::size_t>(Var::urlnum) + 1 == k_var_names.size());
 // What %{json} gives as "curl_version" (curl: its libcurl's version string).
 constexpr std::string_view k_curl_version =
     "greenfetch/" GREENFETCH_VERSION " libcurl/" LIBCURL_VERSION;
-
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool lookup_var(std::string_view name, Var& var) {
   for (std::size_t i = 0; i < k_var_names.size(); ++i) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace greenfetch;
@@ -66,13 +67,6 @@ struct Record {
   std::string payload() const { return block.substr(block.find("\r\n\r\n") + 4); }
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
 Record parse_record(const std::string& data) {
   Record r;
   std::size_t head_end = data.find("\r\n\r\n");
@@ -90,7 +84,7 @@ Record parse_record(const std::string& data) {
     while (!value.empty() && value.front() == ' ') {
       value.erase(0, 1);
     }
-    std::string name = lower(line.substr(0, colon));
+    std::string name = ascii_lowercase(line.substr(0, colon));
     REQUIRE_MESSAGE(r.fields.count(name) == 0, "repeated field " << name);
     r.fields[name] = value;
   }
