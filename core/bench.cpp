@@ -16,6 +16,7 @@
 #include "core/curl_handles.hpp"
 #include "core/green_pool.hpp"
 #include "core/http_client.hpp"
+#include "core/output.hpp"
 #include "core/progress.hpp"
 #include "core/reactor.hpp"
 #include "core/url_source.hpp"
@@ -384,11 +385,11 @@ BenchResult run_bench(const BenchConfig& config) {
         std::string line =
             fmt::format("\r\033[K{:.0f}s  {} req/s  p99 {}  {} errors", elapsed, n - last,
                         fmt_us(shared.p99_us.load()), shared.failures.load());
-        [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, line.data(), line.size());
+        write_all(STDERR_FILENO, line);
         last = n;
         next += k_live_interval;
       }
-      [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, "\r\033[K", 4);
+      write_all(STDERR_FILENO, "\r\033[K");
     });
   }
   std::vector<std::thread> others;

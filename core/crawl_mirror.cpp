@@ -8,7 +8,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "core/url_source.hpp"
+#include "core/output.hpp"
+#include "core/save_dir.hpp"
 
 namespace greenfetch {
 
@@ -42,15 +43,7 @@ std::string safe_segment(std::string_view s) {
 
 }  // namespace
 
-CrawlMirror::CrawlMirror(const std::string& dir) : m_dir(dir) {
-  if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
-    throw UsageError("cannot create output folder '" + dir + "': " + std::strerror(errno));
-  }
-  m_dirfd.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!m_dirfd.valid()) {
-    throw UsageError("cannot open output folder '" + dir + "': " + std::strerror(errno));
-  }
-}
+CrawlMirror::CrawlMirror(const std::string& dir) : m_dir(dir), m_dirfd(open_output_folder(dir)) {}
 
 std::vector<std::string> CrawlMirror::segments(std::string_view url) {
   std::vector<std::string> out;
@@ -133,16 +126,8 @@ std::string CrawlMirror::save(std::string_view url, std::string_view body) {
   if (!file.valid()) {
     throw std::runtime_error("cannot create '" + shown + "': " + std::strerror(errno));
   }
-  std::size_t done = 0;
-  while (done < body.size()) {
-    ssize_t n = ::write(file.get(), body.data() + done, body.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      throw std::runtime_error("cannot write '" + shown + "': " + std::strerror(errno));
-    }
-    done += static_cast<std::size_t>(n);
+  if (!write_all(file.get(), body)) {
+    throw std::runtime_error("cannot write '" + shown + "': " + std::strerror(errno));
   }
   return shown;
 }

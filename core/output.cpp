@@ -40,17 +40,19 @@ void Output::flush() {
   m_buffer.clear();
 }
 
-void write_all(int fd, std::string_view data) {
+bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n <= 0) {
-      return;
+      errno = n == 0 ? EIO : errno;
+      return false;
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
+  return true;
 }
 
 }  // namespace greenfetch

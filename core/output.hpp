@@ -29,8 +29,9 @@ class Output {
   int m_errno = 0;
 };
 
-// Writes all of data to fd at once, unbuffered (an error line on stderr); errors are ignored:
-// there is nowhere left to report them.
-void write_all(int fd, std::string_view data);
+// Writes all of data to fd at once, unbuffered, retrying after EINTR. Returns false, with
+// errno set, when the fd refuses. (Error lines on stderr ignore the result: there is nowhere
+// left to report them.)
+bool write_all(int fd, std::string_view data);
 
 }  // namespace greenfetch

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/curl_handles.hpp"
+#include "core/output.hpp"
 #include "core/url_source.hpp"
 
 namespace greenfetch {
@@ -18,15 +19,18 @@ constexpr std::size_t k_max_name = 200;
 constexpr int k_max_suffix = 100000;
 }  // namespace
 
-SaveDir::SaveDir(const std::string& dir) : m_dir(dir) {
+UniqueFd open_output_folder(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
     throw UsageError("cannot create output folder '" + dir + "': " + std::strerror(errno));
   }
-  m_dirfd.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!m_dirfd.valid()) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
     throw UsageError("cannot open output folder '" + dir + "': " + std::strerror(errno));
   }
+  return fd;
 }
+
+SaveDir::SaveDir(const std::string& dir) : m_dir(dir), m_dirfd(open_output_folder(dir)) {}
 
 std::string SaveDir::file_name(const std::string& url) {
   std::string path;
@@ -69,16 +73,8 @@ std::string SaveDir::save(const std::string& url, std::string_view body) {
     throw std::runtime_error("cannot create " + m_dir + "/" + name + ": " + std::strerror(errno));
   }
   UniqueFd file(fd);
-  std::size_t done = 0;
-  while (done < body.size()) {
-    ssize_t n = ::write(file.get(), body.data() + done, body.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      throw std::runtime_error("cannot write " + m_dir + "/" + name + ": " + std::strerror(errno));
-    }
-    done += static_cast<std::size_t>(n);
+  if (!write_all(file.get(), body)) {
+    throw std::runtime_error("cannot write " + m_dir + "/" + name + ": " + std::strerror(errno));
   }
   return m_dir + "/" + name;
 }

@@ -10,6 +10,10 @@
 
 namespace greenfetch {
 
+// Creates the folder if it does not exist and opens it (files are then created relative to
+// it); throws UsageError naming it if it cannot. Also the root of crawl's mirror.
+UniqueFd open_output_folder(const std::string& dir);
+
 class SaveDir {
  public:
   // Creates the folder if it does not exist; throws UsageError naming it if it cannot.

@@ -1,6 +1,7 @@
 #include "core/warc_writer.hpp"
 
 #include "core/ascii.hpp"
+#include "core/output.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -561,21 +562,13 @@ std::string WarcWriter::write(const WarcExchange& x) {
 }
 
 void WarcWriter::append(const std::string& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(m_fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
+  if (!write_all(m_fd.get(), bytes)) {
+    std::string why = errno_text();
+    // Cut back a partial member so that the file still ends with a complete one.
+    if (::ftruncate(m_fd.get(), static_cast<off_t>(m_size)) != 0) {
+      fail(m_path, "cannot write (" + why + ") nor cut back the partial record: " + errno_text());
     }
-    if (n <= 0) {
-      std::string why = n < 0 ? errno_text() : "short write";
-      // Cut back a partial member so that the file still ends with a complete one.
-      if (::ftruncate(m_fd.get(), static_cast<off_t>(m_size)) != 0) {
-        fail(m_path, "cannot write (" + why + ") nor cut back the partial record: " + errno_text());
-      }
-      fail(m_path, "cannot write: " + why);
-    }
-    done += static_cast<std::size_t>(n);
+    fail(m_path, "cannot write: " + why);
   }
   m_size += bytes.size();
 }
