@@ -231,7 +231,8 @@ void BenchThread::run_phase(HttpClient& client, Reactor& reactor, bool measured,
 
 BenchStats BenchThread::run(Clock::time_point start) {
   Reactor reactor;
-  Resolver resolver(m_config.dns, reactor);
+  std::optional<Resolver> resolver;
+  std::optional<HttpClient> client_slot;
   HttpClientOptions options;
   options.max_connections = m_plan.concurrency;
   if (m_config.streams > 1) {
@@ -239,7 +240,8 @@ BenchStats BenchThread::run(Clock::time_point start) {
         (m_plan.concurrency + static_cast<std::size_t>(m_config.streams) - 1) /
         static_cast<std::size_t>(m_config.streams);
   }
-  HttpClient client(resolver, m_config.request, options, reactor);
+  start_client(resolver, client_slot, m_config.dns, m_config.request, options, reactor);
+  HttpClient& client = *client_slot;
   prepare(client);
   std::optional<Timer> live_timer;
   if (m_config.warmup.count() > 0) {
@@ -342,6 +344,13 @@ void BenchStats::merge(const BenchStats& o) {
 BenchResult run_bench(const BenchConfig& config) {
   if (config.targets.empty()) {
     throw UsageError("bench: no target URL given");
+  }
+  {
+    // Bad option values are found here, on this thread, before any worker starts.
+    Reactor reactor;
+    std::optional<Resolver> resolver;
+    std::optional<HttpClient> client;
+    start_client(resolver, client, config.dns, config.request, {}, reactor);
   }
   int threads = std::max(1, config.threads);
   std::size_t concurrency = std::max<std::size_t>(config.concurrency, 1);

@@ -780,14 +780,9 @@ int Crawler::run() {
 
   std::optional<Resolver> resolver;
   std::optional<HttpClient> client;
-  try {
-    resolver.emplace(m_config.dns, reactor);
-    HttpClientOptions client_options;
-    client_options.max_connections = m_config.concurrency;
-    client.emplace(*resolver, m_config.request, client_options, reactor);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  HttpClientOptions client_options;
+  client_options.max_connections = m_config.concurrency;
+  start_client(resolver, client, m_config.dns, m_config.request, client_options, reactor);
   m_client = &*client;
   GreenPool pool(m_config.concurrency, reactor);
   m_pool = &pool;

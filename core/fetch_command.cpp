@@ -65,14 +65,9 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   Reactor reactor;
   std::optional<Resolver> resolver;
   std::optional<HttpClient> client;
-  try {
-    resolver.emplace(config.dns, reactor);
-    HttpClientOptions client_options;
-    client_options.max_connections = config.concurrency;
-    client.emplace(*resolver, config.request, client_options, reactor);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  HttpClientOptions client_options;
+  client_options.max_connections = config.concurrency;
+  start_client(resolver, client, config.dns, config.request, client_options, reactor);
   UrlSource source(std::move(config.urls), config.input_files);
   GreenPool pool(config.concurrency, reactor);
   Output out(out_fd);

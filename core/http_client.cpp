@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "core/ascii.hpp"
+#include "core/url_source.hpp"
 
 namespace greenfetch {
 
@@ -1232,6 +1233,17 @@ Response HttpClient::fetch_once(const Request& request) {
     r.speed_download = static_cast<double>(r.size_download) / sum.total;
   }
   return r;
+}
+
+void start_client(std::optional<Resolver>& resolver, std::optional<HttpClient>& client,
+                  const ResolverOptions& dns, const RequestOptions& request,
+                  const HttpClientOptions& options, Reactor& reactor) {
+  try {
+    resolver.emplace(dns, reactor);
+    client.emplace(*resolver, request, options, reactor);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 }  // namespace greenfetch

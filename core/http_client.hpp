@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -120,5 +121,12 @@ class HttpClient final : private FdHandler {
   RateLimiter m_rate;
   std::minstd_rand m_random;
 };
+
+// Builds a run's resolver and client into these slots. The options come from the command
+// line: a value c-ares or the client rejects (--dns-servers, --resolve, --connect-to) is the
+// user's mistake, a UsageError naming it.
+void start_client(std::optional<Resolver>& resolver, std::optional<HttpClient>& client,
+                  const ResolverOptions& dns, const RequestOptions& request,
+                  const HttpClientOptions& options, Reactor& reactor);
 
 }  // namespace greenfetch

@@ -112,6 +112,14 @@ def targets_file_with_methods_headers_and_bodies():
 
 
 @harness.test
+def bad_option_values_are_usage_errors_before_any_thread_starts():
+    for bad in (["--dns-servers", "bogus"], ["--connect-to", "bad"], ["--resolve", "x"]):
+        p = run([GF, "bench", "-t", "2", "-n", "4"] + bad + ["http://127.0.0.1:9/"])
+        check(p.returncode == 2, (bad, p.returncode, p.stderr))
+        check(bad[1].encode() in p.stderr and p.stderr.startswith(b"greenfetch bench: "), p.stderr)
+
+
+@harness.test
 def text_report_has_percentiles_phases_and_a_chart():
     with HttpFixture() as h:
         p = run([GF, "bench", "-n", "50", "-c", "5", h.url("/text/x")])
