@@ -308,6 +308,8 @@ void Reactor::run_once(bool block) {
   }
   // A full batch may have left ready fds unreported: knows_quiet() vouches for none then.
   m_events_complete = n < k_max_events;
+  // Mark every readable fd of the batch before any handler runs: a handler (libcurl) may ask
+  // about another fd of this batch whose turn has not come yet.
   constexpr uint32_t k_input = EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP;
   for (int i = 0; i < n; ++i) {
     int fd = events[i].data.fd;
