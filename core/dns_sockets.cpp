@@ -49,7 +49,7 @@ const ares_socket_functions* DnsSockets::functions() {
 
 bool DnsSockets::has_buffered(int fd) const {
   auto it = m_udp.find(fd);
-  return it != m_udp.end() && it->second.next < it->second.ready.size();
+  return it != m_udp.end() && it->second.next < it->second.count;
 }
 
 // c-ares configures no socket it did not open itself: non-blocking, close-on-exec, the
@@ -141,32 +141,29 @@ std::vector<int> DnsSockets::flush() {
 
 // Reads up to k_batch answers. False when there was nothing to read (errno says why).
 bool DnsSockets::fill(int fd, Udp& u) {
-  if (m_buffers.empty()) {
-    m_buffers.resize(k_batch * k_datagram);
+  if (u.buffer.empty()) {
+    u.buffer.resize(k_batch * k_datagram);
+    u.batch.resize(k_batch);
   }
   mmsghdr msgs[k_batch] = {};
   iovec iovs[k_batch] = {};
-  sockaddr_storage from[k_batch] = {};
   for (std::size_t k = 0; k < k_batch; ++k) {
-    iovs[k] = {m_buffers.data() + k * k_datagram, k_datagram};
+    iovs[k] = {u.buffer.data() + k * k_datagram, k_datagram};
     msgs[k].msg_hdr.msg_iov = &iovs[k];
     msgs[k].msg_hdr.msg_iovlen = 1;
-    msgs[k].msg_hdr.msg_name = &from[k];
-    msgs[k].msg_hdr.msg_namelen = sizeof from[k];
+    msgs[k].msg_hdr.msg_name = &u.batch[k].from;
+    msgs[k].msg_hdr.msg_namelen = sizeof u.batch[k].from;
   }
   ++m_receive_calls;
   int n = ::recvmmsg(fd, msgs, k_batch, MSG_DONTWAIT, nullptr);
   if (n <= 0) {
     return false;
   }
-  u.ready.clear();
+  u.count = static_cast<std::size_t>(n);
   u.next = 0;
-  for (int k = 0; k < n; ++k) {
-    Received r;
-    r.data.assign(m_buffers.data() + static_cast<std::size_t>(k) * k_datagram, msgs[k].msg_len);
-    std::memcpy(&r.from, &from[k], sizeof from[k]);
-    r.from_len = msgs[k].msg_hdr.msg_namelen;
-    u.ready.push_back(std::move(r));
+  for (std::size_t k = 0; k < u.count; ++k) {
+    u.batch[k].length = msgs[k].msg_len;
+    u.batch[k].from_len = msgs[k].msg_hdr.msg_namelen;
   }
   // A short batch emptied the socket: c-ares's next read (it reads until "would block")
   // can be told so without asking the kernel. Anything arriving later wakes epoll again.
@@ -186,7 +183,7 @@ ares_ssize_t DnsSockets::receive(ares_socket_t fd, void* buf, std::size_t len, i
     errno = std::exchange(u.error, 0);
     return -1;
   }
-  if (u.next >= u.ready.size()) {
+  if (u.next >= u.count) {
     if (u.drained) {
       u.drained = false;
       errno = EAGAIN;
@@ -196,9 +193,10 @@ ares_ssize_t DnsSockets::receive(ares_socket_t fd, void* buf, std::size_t len, i
       return -1;  // errno from recvmmsg(): EAGAIN, or the socket's error
     }
   }
-  Received& r = u.ready[u.next++];
-  std::size_t n = std::min(len, r.data.size());
-  std::memcpy(buf, r.data.data(), n);
+  std::size_t k = u.next++;
+  const Received& r = u.batch[k];
+  std::size_t n = std::min(len, r.length);
+  std::memcpy(buf, u.buffer.data() + k * k_datagram, n);
   if (from != nullptr && from_len != nullptr) {
     socklen_t copy = std::min<socklen_t>(*from_len, r.from_len);
     std::memcpy(from, &r.from, copy);

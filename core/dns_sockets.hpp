@@ -50,14 +50,17 @@ class DnsSockets {
   ares_ssize_t send(ares_socket_t fd, const iovec* iov, int count);
 
  private:
+  // The k-th answer of a batch: its bytes are at Udp::buffer + k * k_datagram.
   struct Received {
-    std::string data;
+    std::size_t length = 0;
     sockaddr_storage from{};
     socklen_t from_len = 0;
   };
   struct Udp {
-    std::vector<Received> ready;  // read, not yet taken; taken from `next`
-    std::size_t next = 0;
+    std::vector<char> buffer;     // k_batch * k_datagram, read into by recvmmsg()
+    std::vector<Received> batch;  // k_batch slots
+    std::size_t count = 0;        // answers in the last batch
+    std::size_t next = 0;         // the next one c-ares takes
     bool drained = false;  // the last read found the socket empty: the next empty read is EAGAIN
     int error = 0;         // a send error to report at the next read
   };
@@ -71,7 +74,6 @@ class DnsSockets {
   int m_receive_buffer = 0;
   std::unordered_map<int, Udp> m_udp;
   std::vector<Queued> m_queue;
-  std::vector<char> m_buffers;  // k_batch * k_datagram for recvmmsg()
   std::size_t m_send_calls = 0;
   std::size_t m_receive_calls = 0;
   std::size_t m_datagrams_sent = 0;
