@@ -31,7 +31,7 @@ struct HttpClient::Hop {
   std::string scheme;     // "http" or "https"
   std::string proxy;      // the proxy for this hop, empty for none
   bool same_host = true;  // still the first URL's host: credentials may be sent
-  // Sharing connections by address (http:// only, see coalesce_hop): the one address the
+  // Sharing connections by address (http:// only, see can_coalesce): the one address the
   // name resolved to ("[v6]" in brackets), the URL libcurl is given with that address in
   // place of the name, and the Host header that carries the name. address is empty when the
   // hop is not coalesced.
@@ -300,15 +300,20 @@ bool plain_host_name(std::string_view host) {
   if (host.empty() || host.size() > 253) {
     return false;
   }
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-' || c == '_';
+  return std::all_of(host.begin(), host.end(), [](unsigned char c) {
+    return is_ascii_alpha(c) || is_ascii_digit(c) || c == '.' || c == '-' || c == '_';
   });
+}
+
+// A header line of the user's about Host: "Host: value", "Host:" (drop it) or "Host;" (send
+// it empty), in curl's -H syntax.
+bool is_host_header(std::string_view h) {
+  return h.size() >= 5 && iequals(h.substr(0, 4), "Host") && (h[4] == ':' || h[4] == ';');
 }
 
 bool has_host_header(const curl_slist* list) {
   for (; list != nullptr; list = list->next) {
-    if (strncasecmp(list->data, "Host:", 5) == 0) {
+    if (is_host_header(list->data)) {
       return true;
     }
   }
@@ -426,8 +431,6 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
   const RequestOptions& o = m_request_options;
   for (const std::string& h : o.headers) {
     m_headers.append(h);
-    m_user_host_header = m_user_host_header || strncasecmp(h.c_str(), "Host:", 5) == 0 ||
-                         strncasecmp(h.c_str(), "Host;", 5) == 0;
   }
   for (const std::string& entry : o.resolve) {
     // HOST:PORT:ADDR[,ADDR]: the key is the part before the second colon.
@@ -730,7 +733,7 @@ void HttpClient::setup_static(CURL* e) {
 // What may differ from one hop to the next: every option here is set on every hop.
 void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   const RequestOptions& o = m_request_options;
-  curl_easy_setopt(e, CURLOPT_URL, hop.address.empty() ? hop.url.c_str() : hop.connect_url.c_str());
+  curl_easy_setopt(e, CURLOPT_URL, t.coalesced ? hop.connect_url.c_str() : hop.url.c_str());
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
@@ -991,8 +994,11 @@ bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_sec
 // through a proxy, with --connect-to, --resolve, a Host header of the user's, or --http2.
 bool HttpClient::can_coalesce(const Transfer& t, const Hop& hop) const {
   const RequestOptions& o = m_request_options;
+  // The headers this request sends: its own list (bench targets) or the -H ones.
+  const curl_slist* headers =
+      t.request->header_list != nullptr ? t.request->header_list : m_headers.get();
   if (!o.coalesce || hop.scheme != "http" || !hop.proxy.empty() || o.http_version == 2 ||
-      m_user_host_header || has_host_header(t.request->header_list) || !plain_host_name(hop.host)) {
+      has_host_header(headers) || !plain_host_name(hop.host)) {
     return false;
   }
   // The URL must be exactly "http://" + host + (":" port)? + ("/" | "?" | "#" | end): no

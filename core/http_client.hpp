@@ -91,9 +91,8 @@ class HttpClient final : private FdHandler {
   Resolver& m_resolver;
   RequestOptions m_request_options;
   CurlMulti m_multi;
-  CurlSlist m_headers;              // -H headers, shared by every transfer
-  bool m_user_host_header = false;  // -H gives a Host header (or removes it): no coalescing
-  CurlSlist m_connect_to;           // --connect-to, shared by every transfer
+  CurlSlist m_headers;     // -H headers, shared by every transfer
+  CurlSlist m_connect_to;  // --connect-to, shared by every transfer
   struct ConnectTo {
     std::string from_host;  // empty: any
     long from_port = 0;     // 0: any
