@@ -22,6 +22,7 @@
 #include "core/json_record.hpp"
 #include "core/link_extractor.hpp"
 #include "core/output.hpp"
+#include "core/output_mark.hpp"
 #include "core/reactor.hpp"
 #include "core/robots.hpp"
 #include "core/seen_set.hpp"
@@ -173,7 +174,7 @@ struct PageResult {
 class Crawler {
  public:
   Crawler(CrawlConfig& config, int out_fd, int err_fd)
-      : m_config(config), m_err_fd(err_fd), m_out(out_fd) {}
+      : m_config(config), m_err_fd(err_fd), m_out_fd(out_fd), m_out(out_fd) {}
 
   int run();
 
@@ -197,9 +198,12 @@ class Crawler {
   void report_skipped(const CrawlItem& item, std::string_view why);
   void error_line(const std::string& url, const Response& r);
   void schedule_flush();
+  void open_state();
+  void commit_state(bool finished = false);
 
   CrawlConfig& m_config;
   int m_err_fd;
+  int m_out_fd;
   Output m_out;
   NormalizeOptions m_norm;
   std::unique_ptr<re2::RE2> m_drop_params;
@@ -208,6 +212,7 @@ class Crawler {
   std::optional<CrawlMirror> m_mirror;
   std::optional<WarcWriter> m_warc;
   std::optional<CrawlState> m_state;
+  std::optional<OutputMark> m_warc_file;  // the WARC's device and inode (with --state)
   SeenSet m_seen;
   std::vector<std::string> m_seeds;
   // --sitemaps: the seed hosts ("scheme://host[:port]"), every sitemap URL queued so far (each
@@ -286,6 +291,9 @@ void Crawler::prepare() {
   if (!m_config.output_dir.empty()) {
     m_mirror.emplace(m_config.output_dir);
   }
+  if (!m_config.state_dir.empty()) {
+    open_state();  // before the WARC is opened: it may cut the WARC back
+  }
   if (!m_config.warc.empty()) {
     // The WARC must hold the payload exactly as it came over the wire: ask for no
     // Content-Encoding (no Accept-Encoding header), since libcurl would hand us decoded bytes
@@ -293,17 +301,63 @@ void Crawler::prepare() {
     m_config.request.compressed = false;
     try {
       m_warc.emplace(m_config.warc, "greenfetch/" GREENFETCH_VERSION);
+      if (m_state) {
+        m_warc_file = mark_output(m_warc->fd(), m_config.warc);
+      }
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());
     }
   }
-  if (!m_config.state_dir.empty()) {
-    try {
-      m_state.emplace(m_config.state_dir);
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());
+}
+
+// Opens --state. After a run that was killed, each output file is first cut back to where it
+// ended at that run's last commit: the records after it belong to pages not marked done, which
+// this run fetches again (see core/output_mark.hpp).
+void Crawler::open_state() {
+  try {
+    m_state.emplace(m_config.state_dir);
+    if (!m_state->unfinished()) {
+      return;
     }
+    std::uint64_t cut = 0;
+    std::string where;
+    if (std::optional<OutputMark> mark = m_state->output("stdout")) {
+      if (std::uint64_t n = cut_to_mark(m_out_fd, *mark, "standard output")) {
+        cut += n;
+        where = "standard output";
+      }
+    }
+    if (std::optional<OutputMark> mark = m_state->output("warc"); mark && !m_config.warc.empty()) {
+      if (std::uint64_t n = cut_to_mark(m_config.warc, *mark)) {
+        cut += n;
+        where += where.empty() ? m_config.warc : " and " + m_config.warc;
+      }
+    }
+    if (cut > 0 && !m_config.silent) {
+      write_all(m_err_fd, fmt::format("greenfetch: crawl: the last run was killed; cut {} bytes "
+                                      "written after its last saved state from {}\n",
+                                      cut, where));
+    }
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
   }
+}
+
+// Commits the state's open batch together with where each output file ends now (flushed
+// first, so that the marks cover exactly the records of the pages marked done).
+void Crawler::commit_state(bool finished) {
+  m_out.flush();
+  if (std::optional<OutputMark> mark = mark_output(m_out_fd, "standard output")) {
+    m_state->set_output("stdout", *mark);
+  }
+  if (m_warc && m_warc_file) {
+    m_state->set_output("warc",
+                        OutputMark{m_warc_file->device, m_warc_file->inode, m_warc->size()});
+  }
+  if (finished) {
+    m_state->finish();
+  }
+  m_state->commit();
 }
 
 bool Crawler::discover(const std::string& url, uint32_t depth,
@@ -598,7 +652,7 @@ void Crawler::sitemap_job(CrawlFrontier::Host* h, CrawlItem item) {
       }
     }
     if (m_state) {
-      m_state->commit();
+      commit_state();
     }
   }
   wake();
@@ -712,13 +766,12 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
   bool written = report(p);
   if (m_state) {
     // The record is out before the URL is marked done, in the same transaction as the links
-    // it led to: a crash in between fetches the page again (a repeated record) rather than
-    // losing it or its links.
+    // it led to and the outputs' new ends: a kill in between fetches the page again rather
+    // than losing it or its links, and the next run first cuts off the record written here.
     if (written) {
-      m_out.flush();
       m_state->done(p.item.url);
     }
-    m_state->commit();
+    commit_state();
   }
   wake();
 }
@@ -758,9 +811,13 @@ void Crawler::dispatch() {
       continue;
     }
     if (m_config.robots && !h->robots.allowed(path_and_query(item.url))) {
+      if (m_state) {
+        m_state->begin();
+      }
       report_skipped(item, "robots");
       if (m_state) {
         m_state->done(item.url);
+        commit_state();
       }
       m_frontier->reschedule(*h, now);
       continue;
@@ -822,7 +879,7 @@ int Crawler::run() {
     }
   }
   if (m_state) {
-    m_state->commit();
+    commit_state();
   }
 
   Timer cancel_timer([this] { m_client->cancel_all(); });
@@ -860,7 +917,8 @@ int Crawler::run() {
   m_flush_timer->cancel();
   m_out.flush();
   if (m_state) {
-    m_state->commit();
+    m_state->begin();
+    commit_state(true);
   }
   if (m_out.broken()) {
     return 128 + SIGPIPE;

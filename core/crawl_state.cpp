@@ -18,7 +18,7 @@ namespace greenfetch {
 
 namespace {
 
-constexpr int k_schema_version = 1;
+constexpr int k_schema_version = 2;
 constexpr int k_busy_timeout_ms = 5000;
 constexpr const char* k_cache_size = "PRAGMA cache_size = -65536";  // 64 MiB of page cache
 
@@ -31,6 +31,20 @@ constexpr const char* k_schema =
     "  state INTEGER NOT NULL"  // 0 pending, 1 in progress, 2 done
     ");"
     "CREATE INDEX urls_open ON urls(state) WHERE state < 2;";
+
+// Added in version 2 (a version 1 state gains them when opened).
+constexpr const char* k_schema_2 =
+    "CREATE TABLE outputs ("
+    "  name TEXT PRIMARY KEY,"  // "stdout", "warc"
+    "  device INTEGER NOT NULL,"
+    "  inode INTEGER NOT NULL,"
+    "  end_offset INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE run ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  open INTEGER NOT NULL"  // 1 from opening until finish(): still 1 after a kill
+    ");"
+    "INSERT INTO run(id, open) VALUES (1, 0);";
 
 // "state < 2 AND" lets SQLite use the partial index urls_open: it only uses a partial index
 // when the query's WHERE contains the index's WHERE term as written.
@@ -45,6 +59,11 @@ constexpr const char* k_find = "SELECT id, state FROM urls WHERE url = ?1";
 constexpr const char* k_requeue = "UPDATE urls SET state = 0 WHERE state < 2 AND state = 1";
 constexpr const char* k_count_all = "SELECT count(*) FROM urls";
 constexpr const char* k_count_state = "SELECT count(*) FROM urls WHERE state < 2 AND state = ?1";
+constexpr const char* k_set_output =
+    "INSERT INTO outputs(name, device, inode, end_offset) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(name) DO UPDATE SET device = ?2, inode = ?3, end_offset = ?4";
+constexpr const char* k_get_output =
+    "SELECT device, inode, end_offset FROM outputs WHERE name = ?1";
 
 enum State : int { k_pending = 0, k_in_progress = 1, k_done = 2 };
 
@@ -90,6 +109,8 @@ struct CrawlState::Db {
   Stmt set_state;
   Stmt find;
   Stmt count_state;
+  Stmt set_output;
+  Stmt get_output;
 };
 
 namespace {
@@ -180,10 +201,13 @@ CrawlState::CrawlState(const std::string& dir) : m_path(dir + "/state.sqlite") {
     }
     version = sqlite3_column_int(s, 0);
   }
-  if (version == 0) {
+  if (version == 0 || version == 1) {
     exec("BEGIN IMMEDIATE");
     try {
-      exec(k_schema);
+      if (version == 0) {
+        exec(k_schema);
+      }
+      exec(k_schema_2);
       exec(("PRAGMA user_version = " + std::to_string(k_schema_version)).c_str());
       exec("COMMIT");
     } catch (...) {
@@ -207,7 +231,19 @@ CrawlState::CrawlState(const std::string& dir) : m_path(dir + "/state.sqlite") {
   prepare(m_db->set_state, k_set_state);
   prepare(m_db->find, k_find);
   prepare(m_db->count_state, k_count_state);
+  prepare(m_db->set_output, k_set_output);
+  prepare(m_db->get_output, k_get_output);
 
+  {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(raw, "SELECT open FROM run WHERE id = 1", -1, &s, nullptr) !=
+        SQLITE_OK) {
+      fail("cannot read the run table");
+    }
+    StmtHandle select(s);
+    m_unfinished = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+  }
+  exec("UPDATE run SET open = 1 WHERE id = 1");
   // URLs in progress when an earlier process stopped were never finished: fetch them again.
   exec(k_requeue);
   recount();
@@ -218,6 +254,7 @@ CrawlState::CrawlState(CrawlState&& other) noexcept
       m_lock(std::move(other.m_lock)),
       m_db(std::move(other.m_db)),
       m_in_batch(std::exchange(other.m_in_batch, false)),
+      m_unfinished(std::exchange(other.m_unfinished, false)),
       m_pending(std::exchange(other.m_pending, 0)),
       m_in_progress(std::exchange(other.m_in_progress, 0)),
       m_done(std::exchange(other.m_done, 0)) {}
@@ -229,6 +266,7 @@ CrawlState& CrawlState::operator=(CrawlState&& other) noexcept {
     m_lock = std::move(other.m_lock);
     m_db = std::move(other.m_db);
     m_in_batch = std::exchange(other.m_in_batch, false);
+    m_unfinished = std::exchange(other.m_unfinished, false);
     m_pending = std::exchange(other.m_pending, 0);
     m_in_progress = std::exchange(other.m_in_progress, 0);
     m_done = std::exchange(other.m_done, 0);
@@ -401,6 +439,40 @@ bool CrawlState::contains(const std::string& url) const {
     fail("cannot look up " + url);
   }
   return rc == SQLITE_ROW;
+}
+
+void CrawlState::set_output(const std::string& name, const OutputMark& mark) {
+  int rc = SQLITE_OK;
+  {
+    auto use = m_db->set_output.use();
+    bind_text(use.get(), 1, name);
+    sqlite3_bind_int64(use.get(), 2, static_cast<sqlite3_int64>(mark.device));
+    sqlite3_bind_int64(use.get(), 3, static_cast<sqlite3_int64>(mark.inode));
+    sqlite3_bind_int64(use.get(), 4, static_cast<sqlite3_int64>(mark.end));
+    rc = sqlite3_step(use.get());
+  }
+  if (rc != SQLITE_DONE) {
+    fail("cannot store the end of " + name);
+  }
+}
+
+std::optional<OutputMark> CrawlState::output(const std::string& name) const {
+  auto use = m_db->get_output.use();
+  bind_text(use.get(), 1, name);
+  int rc = sqlite3_step(use.get());
+  if (rc == SQLITE_DONE) {
+    return std::nullopt;
+  }
+  if (rc != SQLITE_ROW) {
+    fail("cannot read the end of " + name);
+  }
+  return OutputMark{static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 0)),
+                    static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 1)),
+                    static_cast<std::uint64_t>(sqlite3_column_int64(use.get(), 2))};
+}
+
+void CrawlState::finish() {
+  exec("UPDATE run SET open = 0 WHERE id = 1");
 }
 
 void CrawlState::begin() {

@@ -15,9 +15,16 @@
 // So: write and flush() the WARC/output of a batch of URLs, then mark them done() and
 // commit(); a URL is fetched again after a crash unless its output is known to be written.
 //
-// Schema (user_version 1):
+// Outputs: each commit can also store where the crawl's output files ended (set_output), so
+// that a run after a kill -9 can cut off records written after the last commit (see
+// core/output_mark.hpp). unfinished() tells such a run from one after a clean finish(), after
+// which the files are left as they are (others may have appended to them since).
+//
+// Schema (user_version 2; a version 1 state is upgraded when opened):
 //   urls(id INTEGER PRIMARY KEY, url TEXT UNIQUE, depth, referrer, state 0/1/2)
 //   index urls_open ON urls(state) WHERE state < 2   -- only pending and in-progress rows
+//   outputs(name TEXT PRIMARY KEY, device, inode, end_offset)
+//   run(id = 1, open 0/1)   -- 1 from opening until finish()
 // id is the insertion order. The partial index keeps take() and pending() fast however many
 // URLs are done, and stays as small as the frontier. The three counts are kept in memory;
 // opening counts the rows once (one pass over the url index).
@@ -29,9 +36,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/output_mark.hpp"
 #include "core/unique_fd.hpp"
 
 struct sqlite3;
@@ -73,6 +82,17 @@ class CrawlState {
   std::size_t in_progress() const { return m_in_progress; }  // taken, not done yet
   std::size_t done_count() const { return m_done; }
 
+  // Stores where the output `name` ended, in the open batch (or at once outside one).
+  void set_output(const std::string& name, const OutputMark& mark);
+  // Where `name` ended at the last commit that stored it; nullopt if none ever did.
+  std::optional<OutputMark> output(const std::string& name) const;
+
+  // Whether the process that used this state before did not reach finish() (it was killed or
+  // crashed). Read when the state is opened; false for a new state.
+  bool unfinished() const { return m_unfinished; }
+  // Records that this run ended cleanly, in the open batch (or at once outside one).
+  void finish();
+
   // Groups many add/take/done calls into one transaction: far faster than one commit each.
   // Nested begin() throws std::logic_error; commit() without begin() does nothing.
   void begin();
@@ -95,6 +115,7 @@ class CrawlState {
   UniqueFd m_lock;
   std::unique_ptr<Db> m_db;
   bool m_in_batch = false;
+  bool m_unfinished = false;
   std::size_t m_pending = 0;
   std::size_t m_in_progress = 0;
   std::size_t m_done = 0;

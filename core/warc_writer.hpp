@@ -83,6 +83,8 @@ class WarcWriter {
   std::uint64_t recovered_bytes() const { return m_recovered_bytes; }
   // Current size of the file in bytes.
   std::uint64_t size() const { return m_size; }
+  // The open file (for fstat; writing to it directly would break the size kept above).
+  int fd() const { return m_fd.get(); }
 
  private:
   class Deflater;

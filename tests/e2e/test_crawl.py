@@ -11,9 +11,11 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
+import zlib
 from http.client import HTTPConnection
 from urllib.parse import quote
 
@@ -428,6 +430,78 @@ def state_resumes_after_kill_9():
             resp = [json.loads(x)["target_uri"] for x in v.stdout.decode().splitlines()
                     if json.loads(x)["type"] == "response"]
             check(set(resp) == set(urls), len(resp))
+
+
+def gzip_member_offsets(data: bytes) -> list[int]:
+    """Where each gzip member of a multi-member file starts."""
+    offsets, pos = [], 0
+    while pos < len(data):  # bounded: every member consumes at least its header
+        offsets.append(pos)
+        d = zlib.decompressobj(wbits=31)
+        d.decompress(data[pos:])
+        check(d.eof, pos)
+        pos = len(data) - len(d.unused_data)
+    return offsets
+
+
+@harness.test
+def state_cuts_records_written_after_the_last_commit():
+    # What a kill -9 between writing a page's records and committing the page "done" leaves,
+    # made on purpose: after a finished crawl, the state is put back to before the last page's
+    # commit (page in progress, the outputs' ends before its records, the run still open).
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        state = os.path.join(d, "state")
+        out_path = os.path.join(d, "out.jsonl")
+        warc = os.path.join(d, "c.warc.gz")
+        argv = [args.greenfetch, "crawl", "-j", "--no-robots", "--max-depth", "100",
+                "--state", state, "--warc", warc, h.url("/html/1")]
+        with open(out_path, "ab") as out:
+            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
+                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        check(p.returncode == 0, p)
+        with open(out_path, "rb") as f:
+            lines = f.read().splitlines()
+        check(len(lines) == HTML_MAX, len(lines))
+        last = json.loads(lines[-1])["url"]
+        with open(warc, "rb") as f:
+            members = gzip_member_offsets(f.read())
+        # warcinfo, then a response and a request record per page; the last two are `last`'s
+        check(len(members) == 1 + 2 * HTML_MAX, len(members))
+        db = sqlite3.connect(os.path.join(state, "state.sqlite"))
+        with db:
+            check(db.execute("UPDATE urls SET state = 1 WHERE url = ?", (last,)).rowcount == 1, last)
+            db.execute("UPDATE outputs SET end_offset = ? WHERE name = 'stdout'",
+                       (os.path.getsize(out_path) - len(lines[-1]) - 1,))
+            db.execute("UPDATE outputs SET end_offset = ? WHERE name = 'warc'", (members[-2],))
+            db.execute("UPDATE run SET open = 1")
+        db.close()
+
+        with open(out_path, "ab") as out:
+            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
+                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        check(p.returncode == 0, p)
+        check(b"the last run was killed; cut" in p.stderr and warc.encode() in p.stderr, p)
+        with open(out_path, "rb") as f:
+            urls = [json.loads(x)["url"] for x in f.read().splitlines()]
+        check(len(urls) == HTML_MAX and len(set(urls)) == HTML_MAX and urls[-1] == last, urls)
+        with open(warc, "rb") as f:
+            check(len(gzip_member_offsets(f.read())) == 1 + 2 * HTML_MAX, warc)
+        if shutil.which("node") and os.path.isdir(os.path.join(HERE, "node_modules", "warcio")):
+            v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
+            check(v.returncode == 0, v)
+            resp = [json.loads(x)["target_uri"] for x in v.stdout.decode().splitlines()
+                    if json.loads(x)["type"] == "response"]
+            check(len(resp) == HTML_MAX and set(resp) == set(urls), len(resp))
+
+        # After a clean end nothing is cut, even if the file grew since.
+        with open(out_path, "ab") as f:
+            f.write(b"appended by someone else\n")
+        with open(out_path, "ab") as out:
+            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
+                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        check(p.returncode == 0 and b"cut" not in p.stderr, p)
+        with open(out_path, "rb") as f:
+            check(f.read().endswith(b"appended by someone else\n"), out_path)
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -1,6 +1,7 @@
 #include "core/crawl_state.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -212,6 +213,64 @@ TEST_CASE("CrawlState: a crash (kill -9) loses only the uncommitted batch") {
   auto next = state.take(6);
   CHECK(urls_of(next) ==
         std::vector<std::string>{url(6), url(7), url(8), url(9), url(10), url(11)});
+}
+
+TEST_CASE("CrawlState: output marks are committed with the batch; unfinished after a kill") {
+  TempDir dir("crawl_state");
+  {
+    CrawlState state(dir.path());
+    CHECK_FALSE(state.unfinished());  // a new state
+    CHECK_FALSE(state.output("stdout").has_value());
+    state.begin();
+    state.set_output("stdout", OutputMark{1, 2, 30});
+    state.set_output("warc", OutputMark{1, 3, 400});
+    state.commit();
+    state.set_output("stdout", OutputMark{1, 2, 40});  // outside a batch: at once
+    state.finish();
+  }
+  {
+    CrawlState state(dir.path());
+    CHECK_FALSE(state.unfinished());  // the last run called finish()
+    REQUIRE(state.output("stdout").has_value());
+    CHECK(state.output("stdout")->end == 40);
+    CHECK(state.output("stdout")->inode == 2);
+    CHECK(state.output("warc")->end == 400);
+  }
+  // Closed without finish(): the next open calls the run unfinished. A kill -9 in a batch
+  // loses the batch's marks with the batch.
+  int status = run_in_child([&] {
+    CrawlState state(dir.path());
+    state.begin();
+    state.set_output("stdout", OutputMark{1, 2, 99});
+    crash();
+  });
+  CHECK(status == 9);
+  CrawlState state(dir.path());
+  CHECK(state.unfinished());
+  CHECK(state.output("stdout")->end == 40);
+}
+
+TEST_CASE("CrawlState: a version 1 state is upgraded and keeps its URLs") {
+  TempDir dir("crawl_state");
+  {
+    CrawlState state(dir.path());
+    state.add(item(1));
+  }
+  // What greenfetch before version 2 of the schema left behind: no outputs and run tables.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir.path() + "/state.sqlite").c_str(), &db) == SQLITE_OK);
+    int rc = sqlite3_exec(db, "DROP TABLE outputs; DROP TABLE run; PRAGMA user_version = 1;",
+                          nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  CrawlState state(dir.path());
+  CHECK(state.pending() == 1);
+  CHECK_FALSE(state.unfinished());
+  CHECK_FALSE(state.output("stdout").has_value());
+  state.set_output("stdout", OutputMark{1, 2, 3});
+  CHECK(state.output("stdout")->end == 3);
 }
 
 TEST_CASE("CrawlState: one process at a time; errors name the path") {
