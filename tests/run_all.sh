@@ -8,6 +8,5 @@ jobs=$(nproc)
 ctest --test-dir build --output-on-failure -j "$jobs"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGREENFETCH_SANITIZE=ON >/dev/null
 cmake --build build-asan
-GREENFETCH_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+# tests/tests.cmake gives the sanitizer build's tests their ASAN_OPTIONS and UBSAN_OPTIONS.
+ctest --test-dir build-asan --output-on-failure -j "$jobs"

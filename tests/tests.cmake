@@ -2,8 +2,17 @@
 # and end-to-end runs of the greenfetch binary (tests/e2e/*.py).
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
+# The sanitizer build's tests carry the sanitizer settings themselves, so that a plain
+# `ctest --test-dir build-asan` runs them as tests/run_all.sh does (leak checks on, the
+# first error ends the run, tests that measure memory skipped).
+set(GREENFETCH_TEST_ENV "")
+if(GREENFETCH_SANITIZE)
+  set(GREENFETCH_TEST_ENV
+      "GREENFETCH_SANITIZED=1;ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endif()
+
 add_test(NAME unit COMMAND unit_tests)
-set_tests_properties(unit PROPERTIES TIMEOUT 300)
+set_tests_properties(unit PROPERTIES TIMEOUT 300 ENVIRONMENT "${GREENFETCH_TEST_ENV}")
 
 file(GLOB GREENFETCH_E2E_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/e2e/test_*.py)
 foreach(script ${GREENFETCH_E2E_TESTS})
@@ -11,5 +20,5 @@ foreach(script ${GREENFETCH_E2E_TESTS})
   add_test(NAME e2e_${name}
            COMMAND ${Python3_EXECUTABLE} ${script} --greenfetch $<TARGET_FILE:greenfetch>
                    --build-dir ${CMAKE_BINARY_DIR})
-  set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 300)
+  set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 300 ENVIRONMENT "${GREENFETCH_TEST_ENV}")
 endforeach()
