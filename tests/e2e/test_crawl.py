@@ -359,19 +359,31 @@ def mirror_writes_a_folder_tree():
                     os.path.realpath(out) + os.sep), (root, name))
 
 
-@harness.test
-def warc_records_round_trip():
-    node_modules = os.path.join(HERE, "node_modules", "warcio")
+def warc_records(warc: str) -> list[dict]:
+    """The records of a WARC file as warcio reads them (warc_validate.js), which must accept it."""
     # .ci/install-deps installs node and warcio: missing them is a failed setup, not a skip.
     check(shutil.which("node") is not None, "node is not installed (run .ci/install-deps)")
-    check(os.path.isdir(node_modules), "warcio is not installed: npm ci --prefix tests/e2e")
+    check(os.path.isdir(os.path.join(HERE, "node_modules", "warcio")),
+          "warcio is not installed: npm ci --prefix tests/e2e")
+    v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
+    check(v.returncode == 0, v)
+    return [json.loads(x) for x in v.stdout.decode().splitlines()]
+
+
+def crawl_appending(argv: list[str], out_path: str) -> subprocess.CompletedProcess:
+    """Runs a crawl to its end with stdout appended to out_path (as `>> out_path`)."""
+    with open(out_path, "ab") as out:
+        return subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
+                              env=harness.base_env(), stdin=subprocess.DEVNULL)
+
+
+@harness.test
+def warc_records_round_trip():
     with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
         warc = os.path.join(d, "crawl.warc.gz")
         p = gf("--warc", warc, "--max-depth", "100", h.url("/html/1"), h.url("/gzip"))
         check(p.returncode == 0, p)
-        v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
-        check(v.returncode == 0, v)
-        recs = [json.loads(x) for x in v.stdout.decode().splitlines()]
+        recs = warc_records(warc)
         check(recs[0]["type"] == "warcinfo", recs[0])
         responses = {r["target_uri"]: r for r in recs if r["type"] == "response"}
         requests = [r for r in recs if r["type"] == "request"]
@@ -412,9 +424,7 @@ def state_resumes_after_kill_9():
         with open(out_path, "rb") as f:
             first = f.read().count(b"\n")
         check(15 <= first < HTML_MAX, first)
-        with open(out_path, "ab") as out:
-            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
-                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        p = crawl_appending(argv, out_path)
         check(p.returncode == 0, p)
         with open(out_path, "rb") as f:
             lines = [json.loads(x) for x in f.read().splitlines() if x.strip()]
@@ -424,12 +434,8 @@ def state_resumes_after_kill_9():
         # a third run finds nothing left to do
         p = run(argv[:-1] + [h.url("/html/1")], timeout=30)
         check(p.returncode == 0 and p.stdout == b"", p)
-        if shutil.which("node") and os.path.isdir(os.path.join(HERE, "node_modules", "warcio")):
-            v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
-            check(v.returncode == 0, v)
-            resp = [json.loads(x)["target_uri"] for x in v.stdout.decode().splitlines()
-                    if json.loads(x)["type"] == "response"]
-            check(set(resp) == set(urls), len(resp))
+        resp = [r["target_uri"] for r in warc_records(warc) if r["type"] == "response"]
+        check(set(resp) == set(urls), len(resp))
 
 
 def gzip_member_offsets(data: bytes) -> list[int]:
@@ -455,9 +461,7 @@ def state_cuts_records_written_after_the_last_commit():
         warc = os.path.join(d, "c.warc.gz")
         argv = [args.greenfetch, "crawl", "-j", "--no-robots", "--max-depth", "100",
                 "--state", state, "--warc", warc, h.url("/html/1")]
-        with open(out_path, "ab") as out:
-            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
-                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        p = crawl_appending(argv, out_path)
         check(p.returncode == 0, p)
         with open(out_path, "rb") as f:
             lines = f.read().splitlines()
@@ -476,9 +480,7 @@ def state_cuts_records_written_after_the_last_commit():
             db.execute("UPDATE run SET open = 1")
         db.close()
 
-        with open(out_path, "ab") as out:
-            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
-                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        p = crawl_appending(argv, out_path)
         check(p.returncode == 0, p)
         check(b"the last run was killed; cut" in p.stderr and warc.encode() in p.stderr, p)
         with open(out_path, "rb") as f:
@@ -486,19 +488,13 @@ def state_cuts_records_written_after_the_last_commit():
         check(len(urls) == HTML_MAX and len(set(urls)) == HTML_MAX and urls[-1] == last, urls)
         with open(warc, "rb") as f:
             check(len(gzip_member_offsets(f.read())) == 1 + 2 * HTML_MAX, warc)
-        if shutil.which("node") and os.path.isdir(os.path.join(HERE, "node_modules", "warcio")):
-            v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
-            check(v.returncode == 0, v)
-            resp = [json.loads(x)["target_uri"] for x in v.stdout.decode().splitlines()
-                    if json.loads(x)["type"] == "response"]
-            check(len(resp) == HTML_MAX and set(resp) == set(urls), len(resp))
+        resp = [r["target_uri"] for r in warc_records(warc) if r["type"] == "response"]
+        check(len(resp) == HTML_MAX and set(resp) == set(urls), len(resp))
 
         # After a clean end nothing is cut, even if the file grew since.
         with open(out_path, "ab") as f:
             f.write(b"appended by someone else\n")
-        with open(out_path, "ab") as out:
-            p = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, timeout=60,
-                               env=harness.base_env(), stdin=subprocess.DEVNULL)
+        p = crawl_appending(argv, out_path)
         check(p.returncode == 0 and b"cut" not in p.stderr, p)
         with open(out_path, "rb") as f:
             check(f.read().endswith(b"appended by someone else\n"), out_path)
