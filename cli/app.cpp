@@ -11,8 +11,8 @@
 #include "cli/command.hpp"
 #include "cli/crawl_cli.hpp"
 #include "cli/request_options.hpp"
-#include "core/fetch_command.hpp"
-#include "core/url_source.hpp"
+#include "core/fetch/command.hpp"
+#include "core/input/url_source.hpp"
 
 namespace greenfetch::cli {
 

@@ -12,8 +12,8 @@
 
 #include "cli/command.hpp"
 #include "cli/request_options.hpp"
-#include "core/bench.hpp"
-#include "core/url_source.hpp"
+#include "core/bench/bench.hpp"
+#include "core/input/url_source.hpp"
 
 namespace greenfetch::cli {
 

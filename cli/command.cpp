@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "core/url_source.hpp"
+#include "core/input/url_source.hpp"
 
 namespace greenfetch::cli {
 

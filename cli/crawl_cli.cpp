@@ -9,8 +9,8 @@
 
 #include "cli/command.hpp"
 #include "cli/request_options.hpp"
-#include "core/crawl_command.hpp"
-#include "core/url_source.hpp"
+#include "core/crawl/crawler.hpp"
+#include "core/input/url_source.hpp"
 
 namespace greenfetch::cli {
 

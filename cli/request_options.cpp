@@ -9,8 +9,8 @@
 #include <cstring>
 #include <string>
 
-#include "core/rate_limiter.hpp"
-#include "core/url_source.hpp"
+#include "core/http/rate_limiter.hpp"
+#include "core/input/url_source.hpp"
 
 namespace greenfetch::cli {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/dns.hpp"
-#include "core/request.hpp"
+#include "core/dns/resolver.hpp"
+#include "core/http/request.hpp"
 
 namespace greenfetch::cli {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "core/dns.hpp"
-#include "core/green_pool.hpp"
-#include "core/http_client.hpp"
+#include "core/dns/resolver.hpp"
+#include "core/engine/green_pool.hpp"
+#include "core/http/client.hpp"
 
 int main(int argc, char** argv) {
   using namespace greenfetch;

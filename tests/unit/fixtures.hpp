@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/unique_fd.hpp"
+#include "core/engine/unique_fd.hpp"
 
 namespace greenfetch::test {
 

@@ -1,0 +1,82 @@
+// bench mode: load-probing on the same engine. Closed model (as fast as the pool allows, like
+// wrk and hey) or open model (--rate: requests start on a fixed schedule, and latency counts
+// from when each request should have started, correcting coordinated omission). Latencies
+// go into HDR histograms: constant memory however long the run.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/dns/resolver.hpp"
+#include "core/bench/histogram.hpp"
+#include "core/http/request.hpp"
+
+namespace greenfetch {
+
+// One target: a URL, and optionally a method, headers and a body (vegeta's target format).
+struct BenchTarget {
+  std::string method;  // empty: GET (or POST with a body)
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+  bool has_body = false;
+};
+
+struct BenchConfig {
+  std::vector<BenchTarget> targets;       // taken in turn
+  uint64_t requests = 200;                // -n: counted requests (ignored with duration)
+  std::chrono::milliseconds duration{0};  // -z: run this long instead of -n
+  std::chrono::milliseconds warmup{0};    // --warmup: run this long first, not counted
+  std::size_t concurrency = 50;           // -c: requests in flight, over all threads
+  int threads = 1;                        // -t: reactors, each with its own pool and client
+  double rate = 0;                        // --rate: open model, requests/s over all threads
+  bool keepalive = true;                  // --no-keepalive: a new connection per request
+  int streams = 0;                        // --streams: HTTP/2 streams per connection (0: 1)
+  bool live = false;                      // a live line on stderr once a second
+  RequestOptions request;
+  ResolverOptions dns;
+};
+
+// What one thread measured; threads' stats are merged by adding.
+struct BenchStats {
+  uint64_t requests = 0;     // completed and counted (successes and failures)
+  uint64_t failures = 0;     // transfer errors plus statuses >= 400
+  uint64_t bytes = 0;        // body bytes received
+  uint64_t connections = 0;  // new connections opened
+  uint64_t late_starts = 0;  // --rate: starts that found the pool full
+  int64_t max_lag_us = 0;    // --rate: the largest delay of a late start
+  Histogram latency;         // µs; with --rate, from the intended start (corrected)
+  Histogram uncorrected;     // µs; from the actual start (differs from latency with --rate)
+  Histogram dns;             // µs, phase times of each request
+  Histogram connect;
+  Histogram tls;
+  Histogram first_byte;
+  std::map<long, uint64_t> statuses;       // status -> count
+  std::map<std::string, uint64_t> errors;  // error kind -> count
+  void merge(const BenchStats& other);
+};
+
+struct BenchResult {
+  BenchStats stats;
+  double seconds = 0;  // measured part of the run (warm-up excluded)
+  int threads = 1;
+  std::size_t concurrency = 0;
+  double rate = 0;
+};
+
+// Runs the benchmark (threads included); throws UsageError for bad targets.
+BenchResult run_bench(const BenchConfig& config);
+
+// Reports: text (with a latency chart) and one JSON document with a "version" field.
+std::string bench_text(const BenchResult& result);
+std::string bench_json(const BenchResult& result);
+
+// Reads targets in vegeta's format from `text` (blank-line separated; "METHOD URL", then
+// "Name: value" header lines and an optional "@FILE" body line; a bare URL is a GET).
+// Throws UsageError naming origin and the line.
+std::vector<BenchTarget> parse_targets(const std::string& text, const std::string& origin);
+
+}  // namespace greenfetch

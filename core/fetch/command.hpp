@@ -1,0 +1,35 @@
+// Fetch mode (the default command): fetch every URL of the input through a green pool and
+// emit bodies, -w lines or JSON records in input order (or as they finish).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/dns/resolver.hpp"
+#include "core/http/request.hpp"
+
+namespace greenfetch {
+
+struct FetchConfig {
+  std::vector<std::string> urls;         // from the command line, fetched first
+  std::vector<std::string> input_files;  // -i FILE ("-": stdin), read as streams
+  std::size_t concurrency = 50;          // -c: size of the green pool
+  std::size_t per_host = 6;              // --per-host: requests to one host at once; 0: no cap
+  bool unordered = false;                // --unordered: emit as transfers finish
+  std::string write_out;                 // -w FORMAT; empty: print bodies
+  bool json = false;                     // -j: one JSON object per URL
+  bool json_body = false;                // --body: bodies inside the JSON records
+  bool silent = false;                   // -s: no progress line, no error lines
+  bool stats = false;                    // --stats: a closing summary on stderr
+  std::string output_dir;                // -o DIR: bodies into files there
+  bool progress = true;                  // the live line on stderr, when it is a terminal
+  RequestOptions request;
+  ResolverOptions dns;
+};
+
+// Runs fetch mode; returns the exit status (0 all fetched, 1 some failed, 2 usage error).
+// Throws UsageError for bad configuration detected before any transfer starts.
+int run_fetch(FetchConfig config, int out_fd = 1, int err_fd = 2);
+
+}  // namespace greenfetch

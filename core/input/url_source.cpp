@@ -1,0 +1,154 @@
+#include "core/input/url_source.hpp"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "core/base/ascii.hpp"
+#include "core/engine/reactor.hpp"
+#include "core/engine/waiter.hpp"
+
+namespace greenfetch {
+
+namespace {
+
+constexpr std::size_t k_read_size = 64 * 1024;
+
+// Posts a waiter when its fd becomes readable.
+class ReadableWatch final : public FdHandler {
+ public:
+  explicit ReadableWatch(Waiter& w) : m_waiter(w) {}
+  void on_fd_events(int /*fd*/, uint32_t /*events*/) override { m_waiter.post(); }
+
+ private:
+  Waiter& m_waiter;
+};
+
+void wait_readable(int fd) {
+  Reactor& reactor = Reactor::current();
+  Waiter w(reactor);
+  ReadableWatch watch(w);
+  reactor.watch(fd, EPOLLIN, &watch);
+  w.wait();
+  reactor.unwatch(fd);
+}
+
+}  // namespace
+
+LineReader::LineReader(int fd, std::string name)
+    : m_fd(fd),
+      m_owned(fd != STDIN_FILENO),
+      m_pollable(Reactor::pollable(fd)),
+      m_name(std::move(name)) {}
+
+LineReader::LineReader(LineReader&& o) noexcept
+    : m_fd(std::exchange(o.m_fd, -1)),
+      m_owned(o.m_owned),
+      m_pollable(o.m_pollable),
+      m_eof(o.m_eof),
+      m_name(std::move(o.m_name)),
+      m_buffer(std::move(o.m_buffer)),
+      m_pos(o.m_pos),
+      m_line(o.m_line) {}
+
+LineReader::~LineReader() {
+  if (m_owned && m_fd >= 0) {
+    ::close(m_fd);
+  }
+}
+
+bool LineReader::fill() {
+  if (m_eof) {
+    return false;
+  }
+  if (m_pos > 0) {
+    m_buffer.erase(0, m_pos);
+    m_pos = 0;
+  }
+  if (m_pollable) {
+    wait_readable(m_fd);
+  }
+  std::size_t old = m_buffer.size();
+  m_buffer.resize(old + k_read_size);
+  ssize_t n = 0;
+  do {
+    n = ::read(m_fd, m_buffer.data() + old, k_read_size);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    m_buffer.resize(old);
+    throw std::runtime_error("cannot read " + m_name + ": " + std::strerror(errno));
+  }
+  m_buffer.resize(old + static_cast<std::size_t>(n));
+  if (n == 0) {
+    m_eof = true;
+  }
+  return n > 0;
+}
+
+std::optional<std::string> LineReader::next_line() {
+  for (;;) {
+    std::size_t nl = m_buffer.find('\n', m_pos);
+    if (nl != std::string::npos) {
+      std::string line = m_buffer.substr(m_pos, nl - m_pos);
+      m_pos = nl + 1;
+      ++m_line;
+      return line;
+    }
+    if (!fill()) {
+      if (m_pos < m_buffer.size()) {  // a last line without '\n'
+        std::string line = m_buffer.substr(m_pos);
+        m_pos = m_buffer.size();
+        ++m_line;
+        return line;
+      }
+      return std::nullopt;
+    }
+  }
+}
+
+UrlSource::UrlSource(std::vector<std::string> urls, const std::vector<std::string>& files)
+    : m_urls(std::move(urls)) {
+  for (const std::string& f : files) {
+    if (f == "-") {
+      m_readers.emplace_back(STDIN_FILENO, "-");
+      continue;
+    }
+    int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      throw UsageError("cannot open input file '" + f + "': " + std::strerror(errno));
+    }
+    m_readers.emplace_back(fd, f);
+  }
+}
+
+std::optional<SourceLine> UrlSource::next() {
+  if (m_next_url < m_urls.size()) {
+    SourceLine s;
+    s.request.url = std::move(m_urls[m_next_url++]);
+    s.urlnum = m_count++;
+    return s;
+  }
+  while (m_next_reader < m_readers.size()) {
+    LineReader& r = m_readers[m_next_reader];
+    while (std::optional<std::string> line = r.next_line()) {
+      std::string_view text = trim_line(*line);
+      if (text.empty() || text.front() == '#') {
+        continue;
+      }
+      SourceLine s;
+      s.request.url.assign(text);
+      s.request.line = r.line_number();
+      s.origin = r.name();
+      s.urlnum = m_count++;
+      return s;
+    }
+    ++m_next_reader;
+  }
+  return std::nullopt;
+}
+
+}  // namespace greenfetch

@@ -1,0 +1,72 @@
+// The URLs of a run as a lazily read stream: command-line arguments first, then each input
+// file (or stdin) line by line. Blank lines and '#' comments are skipped. A pipe is read only
+// when the reactor says it is readable, so a slow producer never blocks the other transfers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/http/request.hpp"
+#include "core/engine/unique_fd.hpp"
+
+namespace greenfetch {
+
+// A bad command line or unreadable input: exit status 2, the message names the culprit.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads lines from one file descriptor.
+class LineReader {
+ public:
+  // name is used in messages ("-" for stdin). The reader owns fd unless it is stdin.
+  LineReader(int fd, std::string name);
+  LineReader(LineReader&& o) noexcept;
+  LineReader& operator=(LineReader&&) = delete;
+  LineReader(const LineReader&) = delete;
+  ~LineReader();
+
+  // The next line without its end-of-line, or nullopt at end of input. Throws
+  // std::runtime_error (naming the input) on a read error.
+  std::optional<std::string> next_line();
+  uint64_t line_number() const { return m_line; }
+  const std::string& name() const { return m_name; }
+
+ private:
+  bool fill();
+
+  int m_fd;
+  bool m_owned;
+  bool m_pollable;
+  bool m_eof = false;
+  std::string m_name;
+  std::string m_buffer;
+  std::size_t m_pos = 0;
+  uint64_t m_line = 0;
+};
+
+struct SourceLine {
+  Request request;
+  std::string origin;   // "-", a file name, or empty for a command-line argument
+  uint64_t urlnum = 0;  // 0-based index of the URL in the run
+};
+
+class UrlSource {
+ public:
+  // Opens every file now, so a missing one is a UsageError before anything is fetched.
+  UrlSource(std::vector<std::string> urls, const std::vector<std::string>& files);
+  std::optional<SourceLine> next();
+
+ private:
+  std::vector<std::string> m_urls;
+  std::size_t m_next_url = 0;
+  std::vector<LineReader> m_readers;
+  std::size_t m_next_reader = 0;
+  uint64_t m_count = 0;
+};
+
+}  // namespace greenfetch
