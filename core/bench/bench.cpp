@@ -13,14 +13,14 @@
 #include <sstream>
 #include <thread>
 
-#include "core/http/curl_handles.hpp"
 #include "core/engine/green_pool.hpp"
+#include "core/engine/reactor.hpp"
+#include "core/engine/waiter.hpp"
 #include "core/http/client.hpp"
+#include "core/http/curl_handles.hpp"
+#include "core/input/url_source.hpp"
 #include "core/output/output.hpp"
 #include "core/output/progress.hpp"
-#include "core/engine/reactor.hpp"
-#include "core/input/url_source.hpp"
-#include "core/engine/waiter.hpp"
 
 namespace greenfetch {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/dns/resolver.hpp"
 #include "core/bench/histogram.hpp"
+#include "core/dns/resolver.hpp"
 #include "core/http/request.hpp"
 
 namespace greenfetch {

@@ -17,8 +17,8 @@
 //
 // Outputs: each commit can also store where the crawl's output files ended (set_output), so
 // that a run after a kill -9 can cut off records written after the last commit (see
-// core/output/output_mark.hpp). unfinished() tells such a run from one after a clean finish(), after
-// which the files are left as they are (others may have appended to them since).
+// core/output/output_mark.hpp). unfinished() tells such a run from one after a clean finish(),
+// after which the files are left as they are (others may have appended to them since).
 //
 // Schema (user_version 2; a version 1 state is upgraded when opened):
 //   urls(id INTEGER PRIMARY KEY, url TEXT UNIQUE, depth, referrer, state 0/1/2)
@@ -40,8 +40,8 @@
 #include <string>
 #include <vector>
 
-#include "core/output/output_mark.hpp"
 #include "core/engine/unique_fd.hpp"
+#include "core/output/output_mark.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/dns/sockets.hpp"
 #include "core/base/error.hpp"
+#include "core/dns/sockets.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/timer.hpp"
 #include "core/engine/waiter.hpp"

@@ -8,15 +8,15 @@
 #include <optional>
 
 #include "core/engine/green_pool.hpp"
-#include "core/http/host_limiter.hpp"
+#include "core/engine/reactor.hpp"
+#include "core/engine/signals.hpp"
 #include "core/http/client.hpp"
+#include "core/http/host_limiter.hpp"
+#include "core/input/url_source.hpp"
 #include "core/output/json_record.hpp"
 #include "core/output/output.hpp"
 #include "core/output/progress.hpp"
-#include "core/engine/reactor.hpp"
 #include "core/output/save_dir.hpp"
-#include "core/engine/signals.hpp"
-#include "core/input/url_source.hpp"
 #include "core/output/write_out.hpp"
 
 namespace greenfetch {

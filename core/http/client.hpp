@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "core/http/curl_handles.hpp"
 #include "core/dns/resolver.hpp"
-#include "core/http/rate_limiter.hpp"
 #include "core/engine/reactor.hpp"
-#include "core/http/request.hpp"
-#include "core/http/response.hpp"
 #include "core/engine/timer.hpp"
 #include "core/engine/waiter.hpp"
+#include "core/http/curl_handles.hpp"
+#include "core/http/rate_limiter.hpp"
+#include "core/http/request.hpp"
+#include "core/http/response.hpp"
 
 namespace greenfetch {
 

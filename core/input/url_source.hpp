@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/http/request.hpp"
 #include "core/engine/unique_fd.hpp"
+#include "core/http/request.hpp"
 
 namespace greenfetch {
 

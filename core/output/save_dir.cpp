@@ -9,8 +9,8 @@
 #include <stdexcept>
 
 #include "core/http/curl_handles.hpp"
-#include "core/output/output.hpp"
 #include "core/input/url_source.hpp"
+#include "core/output/output.hpp"
 
 namespace greenfetch {
 

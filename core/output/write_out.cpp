@@ -13,9 +13,9 @@
 #include <curl/curlver.h>
 
 #include "core/base/ascii.hpp"
+#include "core/input/url_source.hpp"
 #include "core/output/json_record.hpp"
 #include "core/output/output.hpp"
-#include "core/input/url_source.hpp"
 
 namespace greenfetch {
 

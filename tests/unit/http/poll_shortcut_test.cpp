@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "core/dns/resolver.hpp"
-#include "core/http/client.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/unique_fd.hpp"
+#include "core/http/client.hpp"
 #include "tests/unit/fixtures.hpp"
 
 using namespace greenfetch;
