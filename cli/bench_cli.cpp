@@ -37,6 +37,7 @@ int bench_main(int argc, char** argv) {
   std::string target_file;
   std::string duration;
   std::string warmup;
+  std::string fail_on;
   bool json = false;
   bool no_keepalive = false;
   CLI::App app{"greenfetch bench: load-probe URLs and report throughput and honest latency.",
@@ -44,7 +45,10 @@ int bench_main(int argc, char** argv) {
   app.footer(
       "Without --rate the load is a closed model (as fast as -c allows, like wrk); with --rate "
       "requests start on a fixed schedule and latency counts from when each should have "
-      "started (coordinated omission corrected).\nSee greenfetch(1).");
+      "started (coordinated omission corrected).\nExit status: 0 done; 1 a --fail-on threshold "
+      "failed or no request succeeded; 2 usage error; 130 (143) stopped by SIGINT (SIGTERM), "
+      "after printing the report of what completed (a second signal exits at once).\nSee "
+      "greenfetch(1).");
   app.add_option("urls", urls, "URLs to load, taken in turn");
   app.add_option("-i,--input", target_file,
                  "Read targets from FILE: 'METHOD URL' lines, each followed by 'Name: value' "
@@ -69,6 +73,10 @@ int bench_main(int argc, char** argv) {
                  "With --http2: requests multiplexed per connection (as h2load -m)")
       ->check(CLI::Range(1, 1000));
   app.add_flag("-j,--json", json, "Print the summary as one JSON document");
+  app.add_option("--fail-on", fail_on,
+                 "Exit 1 when one of these holds at the end, comma-separated: p99>200ms, "
+                 "mean>50ms, errors>1%, errors>0, rps<1000, dropped>0")
+      ->type_name("EXPR");
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args, /*with_rate=*/false);
@@ -81,6 +89,9 @@ int bench_main(int argc, char** argv) {
       config.warmup = parse_duration(warmup, "--warmup");
     }
     config.request.forbid_reuse = no_keepalive;
+    if (!fail_on.empty()) {
+      config.fail_on = parse_thresholds(fail_on);
+    }
     for (const std::string& u : urls) {
       BenchTarget t;
       t.url = u;
@@ -99,7 +110,7 @@ int bench_main(int argc, char** argv) {
     BenchResult result = run_bench(config);
     std::string out = json ? bench_json(result) + "\n" : bench_text(result);
     std::fwrite(out.data(), 1, out.size(), stdout);
-    return 0;
+    return result.exit_status();
   };
   return run_command(app, argc, argv, "greenfetch bench", configure, run);
 }
