@@ -13,6 +13,7 @@
 #include "cli/command.hpp"
 #include "cli/request_options.hpp"
 #include "core/bench/bench.hpp"
+#include "core/bench/results_file.hpp"
 #include "core/input/url_source.hpp"
 
 namespace greenfetch::cli {
@@ -29,15 +30,65 @@ std::string read_all(const std::string& path) {
   }
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    throw UsageError("cannot write '" + path + "'");
+  }
+}
+
+// `greenfetch bench report FILE...`: the report of one or more results files, merged.
+int report_main(int argc, char** argv) {
+  std::vector<std::string> paths;
+  bool json = false;
+  std::string fail_on;
+  CLI::App app{"greenfetch bench report: the report of results files (--results), merged.",
+               "greenfetch bench report"};
+  app.footer(
+      "Several files merge exactly: histograms added, counters summed, intervals aligned by "
+      "wall clock.\nExit status as bench's.\nSee greenfetch(1).");
+  app.add_option("files", paths, "Results files written by bench --results")->required();
+  app.add_flag("-j,--json", json, "Print the merged summary as one JSON document");
+  app.add_option("--fail-on", fail_on, "Thresholds, as bench's --fail-on")->type_name("EXPR");
+  std::vector<Threshold> thresholds;
+  auto configure = [&] {
+    if (!fail_on.empty()) {
+      thresholds = parse_thresholds(fail_on);
+    }
+  };
+  auto run = [&] {
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const std::string& p : paths) {
+      std::ifstream in(p, std::ios::binary);
+      if (!in) {
+        throw UsageError("cannot open results file '" + p + "'");
+      }
+      files.emplace_back(p, std::string(std::istreambuf_iterator<char>(in), {}));
+    }
+    BenchResult result = merge_results(files);
+    check_thresholds(result, thresholds);
+    std::string out = json ? bench_json(result) + "\n" : bench_text(result);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return result.exit_status();
+  };
+  return run_command(app, argc, argv, "greenfetch bench report", configure, run);
+}
+
 }  // namespace
 
 int bench_main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "report") {
+    return report_main(argc - 1, argv + 1);
+  }
   BenchConfig config;
   std::vector<std::string> urls;
   std::string target_file;
   std::string duration;
   std::string warmup;
   std::string fail_on;
+  std::string results;
   bool json = false;
   bool no_keepalive = false;
   CLI::App app{"greenfetch bench: load-probe URLs and report throughput and honest latency.",
@@ -77,6 +128,10 @@ int bench_main(int argc, char** argv) {
                  "Exit 1 when one of these holds at the end, comma-separated: p99>200ms, "
                  "mean>50ms, errors>1%, errors>0, rps<1000, dropped>0")
       ->type_name("EXPR");
+  app.add_option("--results", results,
+                 "Write the run's full record to FILE: settings, counters and per-second HDR "
+                 "histograms (an HdrHistogram interval log); read it with 'bench report'")
+      ->type_name("FILE");
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args, /*with_rate=*/false);
@@ -91,6 +146,9 @@ int bench_main(int argc, char** argv) {
     config.request.forbid_reuse = no_keepalive;
     if (!fail_on.empty()) {
       config.fail_on = parse_thresholds(fail_on);
+    }
+    if (!results.empty() && !std::ofstream(results, std::ios::app)) {
+      throw UsageError("--results: cannot write '" + results + "'");
     }
     for (const std::string& u : urls) {
       BenchTarget t;
@@ -107,9 +165,14 @@ int bench_main(int argc, char** argv) {
   };
   auto run = [&] {
     config.live = !json && ::isatty(STDERR_FILENO) != 0;
+    config.intervals = !results.empty();
     BenchResult result = run_bench(config);
     std::string out = json ? bench_json(result) + "\n" : bench_text(result);
     std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    if (!results.empty()) {
+      write_file(results, results_log(result, config));
+    }
     return result.exit_status();
   };
   return run_command(app, argc, argv, "greenfetch bench", configure, run);

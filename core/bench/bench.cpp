@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/bench/hdr_codec.hpp"
 #include "core/engine/green_pool.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/waiter.hpp"
@@ -87,11 +88,22 @@ class BenchThread {
 
   BenchStats run(Clock::time_point start);
   double measured_seconds() const { return m_seconds; }
+  // Per-second histograms (config.intervals): second since the measured start, tag index
+  // (k_interval_tags, then targets), encoded histogram.
+  struct Encoded {
+    int64_t second = 0;
+    std::size_t tag = 0;
+    std::string histogram;
+  };
+  std::vector<Encoded>& intervals() { return m_intervals; }
 
  private:
   void prepare(HttpClient& client);
-  void record(const Response& r, Clock::time_point intended, Clock::time_point started,
-              Clock::time_point ended);
+  void record(const Response& r, std::size_t target, Clock::time_point intended,
+              Clock::time_point started, Clock::time_point ended);
+  void record_interval(const Response& r, std::size_t target, bool failed, int64_t latency,
+                       int64_t uncorrected, Clock::time_point ended);
+  void flush_interval();
   bool take_ticket();
   void closed_loop(HttpClient& client, GreenPool& pool);
   void open_loop(HttpClient& client, GreenPool& pool);
@@ -112,7 +124,14 @@ class BenchThread {
   Clock::time_point m_deadline = Clock::time_point::max();
   uint64_t m_next_target = 0;
   double m_seconds = 0;
+  Clock::time_point m_measure_start{};
+  int64_t m_interval_second = -1;
+  std::vector<std::optional<Histogram>> m_interval;  // by tag index, made when first used
+  std::vector<Encoded> m_intervals;
 };
+
+constexpr std::size_t k_status_tag = 7;  // index of "status_1xx" in k_interval_tags
+constexpr std::size_t k_target_tag = std::size(k_interval_tags);
 
 void BenchThread::prepare(HttpClient& /*client*/) {
   m_requests.reserve(m_config.targets.size());
@@ -159,8 +178,59 @@ bool BenchThread::take_ticket() {
   return true;
 }
 
-void BenchThread::record(const Response& r, Clock::time_point intended, Clock::time_point started,
-                         Clock::time_point ended) {
+void BenchThread::flush_interval() {
+  for (std::size_t tag = 0; tag < m_interval.size(); ++tag) {
+    std::optional<Histogram>& h = m_interval[tag];
+    if (h && h->count() > 0) {
+      m_intervals.push_back({m_interval_second, tag, hdr_encode_base64(*h)});
+      h->reset();
+    }
+  }
+}
+
+void BenchThread::record_interval(const Response& r, std::size_t target, bool failed,
+                                  int64_t latency, int64_t uncorrected, Clock::time_point ended) {
+  int64_t second = std::max<int64_t>(0, micros(ended - m_measure_start) / 1'000'000);
+  if (second != m_interval_second) {
+    flush_interval();
+    m_interval_second = second;
+  }
+  auto add = [this](std::size_t tag, int64_t v) {
+    if (m_interval.size() <= tag) {
+      m_interval.resize(tag + 1);
+    }
+    if (!m_interval[tag]) {
+      m_interval[tag].emplace();
+    }
+    m_interval[tag]->record(std::max<int64_t>(1, v));
+  };
+  if (failed) {
+    add(2, latency);
+  } else {
+    add(0, latency);
+    add(1, uncorrected);
+  }
+  add(3, micros(r.time.namelookup));
+  if (r.time.connect > 0) {
+    add(4, micros(r.time.connect));
+  }
+  if (r.time.appconnect > 0) {
+    add(5, micros(r.time.appconnect));
+  }
+  if (r.time.starttransfer > 0) {
+    add(6, micros(r.time.starttransfer));
+  }
+  long cls = r.http_code / 100;
+  add(r.http_code >= 100 && cls <= 5 ? k_status_tag + static_cast<std::size_t>(cls - 1)
+                                     : k_status_tag + 5,
+      latency);
+  if (target < k_interval_targets) {
+    add(k_target_tag + target, latency);
+  }
+}
+
+void BenchThread::record(const Response& r, std::size_t target, Clock::time_point intended,
+                         Clock::time_point started, Clock::time_point ended) {
   if (!m_measuring || r.error == Error::cancelled) {
     return;
   }
@@ -202,16 +272,19 @@ void BenchThread::record(const Response& r, Clock::time_point intended, Clock::t
     m_shared.failures.fetch_add(1, std::memory_order_relaxed);
   }
   m_shared.requests.fetch_add(1, std::memory_order_relaxed);
+  if (m_config.intervals) {
+    record_interval(r, target, failed, latency, micros(ended - started), ended);
+  }
 }
 
 void BenchThread::closed_loop(HttpClient& client, GreenPool& pool) {
   for (std::size_t w = 0; w < m_plan.concurrency; ++w) {
     pool.spawn([this, &client] {
       while (take_ticket()) {
-        const Request& rq = m_requests[m_next_target++ % m_requests.size()];
+        std::size_t target = m_next_target++ % m_requests.size();
         Clock::time_point started = Clock::now();
-        Response r = client.fetch(rq);
-        record(r, started, started, Clock::now());
+        Response r = client.fetch(m_requests[target]);
+        record(r, target, started, started, Clock::now());
       }
     });
   }
@@ -238,11 +311,11 @@ void BenchThread::open_loop(HttpClient& client, GreenPool& pool) {
       break;
     }
     bool full = pool.free() == 0;
-    const Request* rq = &m_requests[m_next_target++ % m_requests.size()];
-    pool.spawn([this, &client, rq, intended] {
+    std::size_t target = m_next_target++ % m_requests.size();
+    pool.spawn([this, &client, target, intended] {
       Clock::time_point started = Clock::now();
-      Response r = client.fetch(*rq);
-      record(r, intended, started, Clock::now());
+      Response r = client.fetch(m_requests[target]);
+      record(r, target, intended, started, Clock::now());
     });
     if (full && m_measuring) {
       // The start is late: the pool was full at its scheduled time. Counted, never dropped.
@@ -324,6 +397,7 @@ BenchStats BenchThread::run(Clock::time_point start) {
     run_phase(client, reactor, false, start + m_config.warmup);
   }
   Clock::time_point measure_start = Clock::now();
+  m_measure_start = measure_start;
   Clock::time_point deadline =
       m_config.duration.count() > 0 ? measure_start + m_config.duration : Clock::time_point::max();
   if (m_plan.index == 0) {
@@ -335,6 +409,7 @@ BenchStats BenchThread::run(Clock::time_point start) {
   }
   run_phase(client, reactor, true, deadline);
   m_seconds = std::chrono::duration<double>(Clock::now() - measure_start).count();
+  flush_interval();
   live_timer.reset();
   return std::move(m_stats);
 }
@@ -390,6 +465,38 @@ std::string latency_chart(const Histogram& h) {
                                                         static_cast<double>(peak)));
     out += fmt::format("  <= {:>10} {:>9} |{}\n", fmt_us(static_cast<int64_t>(edge)), n,
                        std::string(static_cast<std::size_t>(len), '#'));
+  }
+  return out;
+}
+
+// The threads' intervals, one per second and tag: those of one second and tag are added.
+std::vector<BenchInterval> merge_intervals(std::vector<std::vector<BenchThread::Encoded>>& all,
+                                           int64_t start_unix_us) {
+  std::vector<BenchThread::Encoded> flat;
+  for (auto& v : all) {
+    std::move(v.begin(), v.end(), std::back_inserter(flat));
+    v.clear();
+  }
+  std::stable_sort(flat.begin(), flat.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second < b.second : a.tag < b.tag;
+  });
+  std::vector<BenchInterval> out;
+  for (std::size_t i = 0; i < flat.size();) {
+    std::size_t j = i;
+    Histogram sum = hdr_decode_base64(flat[i].histogram);
+    for (++j; j < flat.size() && flat[j].second == flat[i].second && flat[j].tag == flat[i].tag;
+         ++j) {
+      sum.merge(hdr_decode_base64(flat[j].histogram));
+    }
+    BenchInterval b;
+    b.start_unix_us = start_unix_us + flat[i].second * 1'000'000;
+    b.tag = flat[i].tag < k_target_tag ? std::string(k_interval_tags[flat[i].tag])
+                                       : fmt::format("target_{}", flat[i].tag - k_target_tag);
+    b.count = sum.count();
+    b.max_us = sum.max();
+    b.histogram = j - i == 1 ? std::move(flat[i].histogram) : hdr_encode_base64(sum);
+    out.push_back(std::move(b));
+    i = j;
   }
   return out;
 }
@@ -460,10 +567,12 @@ BenchResult run_bench(const BenchConfig& config) {
   }
   Clock::time_point start = Clock::now();
   auto wall_start = std::chrono::system_clock::now() + config.warmup;
+  std::vector<std::vector<BenchThread::Encoded>> intervals(plans.size());
   auto work = [&](std::size_t i) {
     BenchThread t(config, plans[i], shared);
     stats[i] = t.run(start);
     seconds[i] = t.measured_seconds();
+    intervals[i] = std::move(t.intervals());
   };
   // The watch: a thread that waits for SIGINT/SIGTERM (the first stops the run, a second
   // exits at once) and, on a terminal, writes the live line once a second.
@@ -536,6 +645,7 @@ BenchResult run_bench(const BenchConfig& config) {
   result.start_unix_us =
       std::chrono::duration_cast<std::chrono::microseconds>(wall_start.time_since_epoch()).count();
   check_thresholds(result, config.fail_on);
+  result.intervals = merge_intervals(intervals, result.start_unix_us);
   return result;
 }
 

@@ -39,6 +39,7 @@ struct BenchConfig {
   bool live = false;                      // a live line on stderr once a second
   bool handle_signals = true;             // the first SIGINT/SIGTERM stops the run (see below)
   std::vector<Threshold> fail_on;         // --fail-on: checked against the final figures
+  bool intervals = false;                 // keep per-second histograms (for --results)
   RequestOptions request;
   ResolverOptions dns;
 };
@@ -70,6 +71,24 @@ struct BenchStats {
   uint64_t dropped() const { return scheduled > started ? scheduled - started : 0; }
 };
 
+// One second's histogram of one tag (see k_interval_tags), HdrHistogram-encoded.
+struct BenchInterval {
+  int64_t start_unix_us = 0;  // wall clock at the start of the second
+  std::string tag;            // "latency", "dns", "status_2xx", "target_0", ...
+  uint64_t count = 0;
+  int64_t max_us = 0;
+  std::string histogram;  // compressed V2 encoding, base64 (core/bench/hdr_codec.hpp)
+};
+
+// The per-second tags: successful answers' latency (corrected), uncorrected, failures'
+// latency, the phases, the latency of every request by status class (status_error: no status),
+// and by target (target_N, the first k_interval_targets targets).
+inline constexpr const char* k_interval_tags[] = {
+    "latency",    "uncorrected", "failure_latency", "dns",        "connect",
+    "tls",        "first_byte",  "status_1xx",      "status_2xx", "status_3xx",
+    "status_4xx", "status_5xx",  "status_error"};
+inline constexpr std::size_t k_interval_targets = 16;
+
 struct BenchResult {
   BenchStats stats;
   double seconds = 0;         // measured part of the run (warm-up excluded)
@@ -79,6 +98,7 @@ struct BenchResult {
   double rate = 0;
   int signal = 0;  // the SIGINT/SIGTERM that stopped the run early, 0 if none
   std::vector<ThresholdOutcome> thresholds;  // --fail-on, in the order given
+  std::vector<BenchInterval> intervals;      // with BenchConfig::intervals: by second, then tag
 
   // 0, or 1 when a --fail-on threshold failed or no request succeeded, or 128 + signal.
   int exit_status() const;

@@ -1,0 +1,135 @@
+"""End-to-end tests of bench --results and `bench report` (issue 12): the results file is an
+HdrHistogram interval log that an independent reader (npm hdr-histogram-js) decodes, and
+several files merge exactly. Needs node and `npm ci --prefix tests/e2e`."""
+import json
+import os
+import subprocess
+import tempfile
+
+import harness
+from harness import HttpFixture, check, run
+
+args = harness.parse_args()
+GF = args.greenfetch
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def node_read(*paths):
+    p = subprocess.run(["node", os.path.join(HERE, "hdr_read.js"), *paths],
+                       capture_output=True, timeout=60)
+    check(p.returncode == 0, p.stderr.decode())
+    return json.loads(p.stdout)
+
+
+def bench(argv, status=0):
+    p = run([GF, "bench", "-j"] + argv, timeout=60)
+    check(p.returncode == status, (p.returncode, p.stderr))
+    return json.loads(p.stdout)
+
+
+def near(a, b):
+    """Equal within HdrHistogram's precision at 3 significant digits (0.1 %)."""
+    return abs(a - b) <= max(a, b) / 1000 + 1
+
+
+@harness.test
+def a_results_file_is_read_by_hdr_histogram_js():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        path = f"{d}/run.hlog"
+        r = bench(["-z", "2s", "-c", "4", "-t", "2", "--results", path,
+                   h.url("/delay/10"), h.url("/status/404")])  # the 404s fail
+        with open(path) as f:
+            text = f.read()
+        check(text.startswith("#[Histogram log format version 1.3]\n#[StartTime: "), text[:200])
+        check("\nTag=latency,0.000,1.000," in text, text[:2000])
+        js = node_read(path)
+        check(abs(js["start_time_sec"] - r["start_time_unix_us"] / 1e6) < 1e-5, js)
+        tags = js["tags"]
+        check(tags["latency"]["count"] == r["successes"] > 0, (tags["latency"], r))
+        check(tags["failure_latency"]["count"] == r["failures"] > 0, tags["failure_latency"])
+        check(tags["status_2xx"]["count"] == r["statuses"]["200"], tags)
+        check(tags["status_4xx"]["count"] == r["statuses"]["404"], tags)
+        check(tags["target_0"]["count"] + tags["target_1"]["count"] == r["requests"], tags)
+        for key, ours in (("p50", "p50"), ("p99", "p99"), ("max", "max")):
+            check(near(tags["latency"][key], r["latency_us"][ours]), (key, tags["latency"], r))
+        check(tags["dns"]["count"] == r["requests"], tags["dns"])
+        # one interval per second of the 2 s run and tag (threads merged)
+        check(2 <= tags["latency"]["intervals"] <= 3, tags["latency"])
+        check(text.count("Tag=latency,") == tags["latency"]["intervals"], text)
+
+
+@harness.test
+def three_runs_merge_into_the_sum_of_their_counts():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        paths, runs = [], []
+        for i, (path, argv) in enumerate([("/delay/5", ["-n", "150", "-c", "3"]),
+                                          ("/delay/30", ["-n", "60", "-c", "3", "-t", "2"]),
+                                          ("/status/503", ["-n", "40", "-c", "2"])]):
+            paths.append(f"{d}/r{i}.hlog")
+            runs.append(bench(argv + ["--results", paths[-1], h.url(path)],
+                              status=1 if "503" in path else 0))
+        p = run([GF, "bench", "report", "-j"] + paths)
+        check(p.returncode == 0, p)
+        m = json.loads(p.stdout)
+        for key in ("requests", "successes", "failures"):
+            check(m[key] == sum(r[key] for r in runs), (key, m[key]))
+        check(m["statuses"] == {"200": 210, "503": 40}, m["statuses"])
+        check(m["errors"] == {"http": 40}, m["errors"])
+        for key in ("sent", "received", "body"):
+            check(m["bytes"][key] == sum(r["bytes"][key] for r in runs), m["bytes"])
+        check(m["latency_us"]["count"] == 210 and m["failure_latency_us"]["count"] == 40, m)
+        check(m["concurrency"] == 8 and m["threads"] == 4, m)
+        union = node_read(*paths)["tags"]
+        for key in ("p50", "p90", "p99"):
+            check(near(m["latency_us"][key], union["latency"][key]),
+                  (key, m["latency_us"], union["latency"]))
+        check(near(m["latency_us"]["max"], union["latency"]["max"]), m["latency_us"])
+        # the runs ran one after another: the merged span covers them all
+        first = min(r["start_time_unix_us"] for r in runs)
+        check(m["start_time_unix_us"] == first, (m["start_time_unix_us"], first))
+        check(m["seconds"] >= sum(r["seconds"] for r in runs) * 0.99, m["seconds"])
+        # text, and thresholds checked against the merged figures
+        p = run([GF, "bench", "report", "--fail-on", "errors>10%"] + paths)
+        out = p.stdout.decode()
+        check(p.returncode == 1 and "Threshold:   errors>10%  FAILED" in out, out)
+        check("Requests:    250 in" in out, out)
+
+
+@harness.test
+def ctrl_c_still_writes_the_results_file():
+    import signal
+    import time
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        path = f"{d}/int.hlog"
+        proc = subprocess.Popen([GF, "bench", "-j", "-z", "30s", "-c", "2", "--results", path,
+                                 h.url("/delay/10")], stdout=subprocess.PIPE)
+        time.sleep(1.2)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+        check(proc.returncode == 130, proc.returncode)
+        r = json.loads(out)
+        p = run([GF, "bench", "report", "-j", path])
+        m = json.loads(p.stdout)
+        check(p.returncode == 130 and m["requests"] == r["requests"] > 0, (p.returncode, m))
+
+
+@harness.test
+def bad_results_files_are_usage_errors_naming_file_and_line():
+    with tempfile.TemporaryDirectory() as d:
+        bad = f"{d}/bad.hlog"
+        with open(bad, "w") as f:
+            f.write("#[Histogram log format version 1.3]\nTag=latency,0.000,1.000,1.0,!!!!\n")
+        p = run([GF, "bench", "report", bad])
+        check(p.returncode == 2 and f"{bad}:2".encode() in p.stderr, p.stderr)
+        with open(bad, "w") as f:
+            f.write("#[Histogram log format version 1.3]\n")
+        p = run([GF, "bench", "report", bad])
+        check(p.returncode == 2 and b"not a greenfetch bench results file" in p.stderr, p.stderr)
+        p = run([GF, "bench", "report", f"{d}/missing.hlog"])
+        check(p.returncode == 2 and b"missing.hlog" in p.stderr, p.stderr)
+        p = run([GF, "bench", "--results", f"{d}/no/such/dir/x", "-n", "1", "http://127.0.0.1:9/"])
+        check(p.returncode == 2 and b"--results" in p.stderr, p.stderr)
+
+
+if __name__ == "__main__":
+    harness.main()
