@@ -4,10 +4,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/command.hpp"
@@ -89,6 +92,9 @@ int bench_main(int argc, char** argv) {
   std::string warmup;
   std::string fail_on;
   std::string results;
+  std::string segment;
+  std::string start_at;
+  std::optional<std::chrono::system_clock::time_point> start_time;
   bool json = false;
   bool no_keepalive = false;
   CLI::App app{"greenfetch bench: load-probe URLs and report throughput and honest latency.",
@@ -132,6 +138,14 @@ int bench_main(int argc, char** argv) {
                  "Write the run's full record to FILE: settings, counters and per-second HDR "
                  "histograms (an HdrHistogram interval log); read it with 'bench report'")
       ->type_name("FILE");
+  app.add_option("--segment", segment,
+                 "Run segment I of N: this instance's exact share of -n, -c and --rate (the N "
+                 "shares add up to the whole), for N machines")
+      ->type_name("I/N");
+  app.add_option("--start-at", start_at,
+                 "Wait until this UTC time (2026-12-03T14:00:00Z, or @UNIXSECONDS) to start, "
+                 "so that segments start together")
+      ->type_name("TIME");
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args, /*with_rate=*/false);
@@ -162,10 +176,20 @@ int bench_main(int argc, char** argv) {
     if (config.targets.empty()) {
       throw UsageError("bench: no target: give URLs or -i FILE");
     }
+    if (!segment.empty()) {
+      config.segment = parse_segment(segment);
+      apply_segment(config, config.segment);
+    }
+    if (!start_at.empty()) {
+      start_time = parse_start_at(start_at);
+    }
   };
   auto run = [&] {
     config.live = !json && ::isatty(STDERR_FILENO) != 0;
     config.intervals = !results.empty();
+    if (start_time) {
+      std::this_thread::sleep_until(*start_time);  // Ctrl-C meanwhile ends the process (130)
+    }
     BenchResult result = run_bench(config);
     std::string out = json ? bench_json(result) + "\n" : bench_text(result);
     std::fwrite(out.data(), 1, out.size(), stdout);

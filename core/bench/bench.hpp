@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/bench/histogram.hpp"
+#include "core/bench/segment.hpp"
 #include "core/bench/threshold.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/http/request.hpp"
@@ -40,6 +41,7 @@ struct BenchConfig {
   bool handle_signals = true;             // the first SIGINT/SIGTERM stops the run (see below)
   std::vector<Threshold> fail_on;         // --fail-on: checked against the final figures
   bool intervals = false;                 // keep per-second histograms (for --results)
+  Segment segment;                        // --segment I/N (already applied to the above)
   RequestOptions request;
   ResolverOptions dns;
 };

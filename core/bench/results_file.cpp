@@ -37,7 +37,8 @@ nlohmann::ordered_json settings_json(const BenchConfig& c) {
           {"threads", c.threads},
           {"rate", c.rate},
           {"keepalive", c.keepalive && !c.request.forbid_reuse},
-          {"streams", c.streams}};
+          {"streams", c.streams},
+          {"segment", fmt::format("{}/{}", c.segment.index, c.segment.count)}};
 }
 
 // Histograms of the whole run come from the intervals; these tags go into BenchStats.

@@ -114,6 +114,46 @@ def ctrl_c_still_writes_the_results_file():
 
 
 @harness.test
+def three_segments_started_together_merge_into_the_whole_run():
+    import time
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        h.reset_stats()
+        start = time.time() + 1.5
+        procs, paths = [], []
+        for i in (1, 2, 3):
+            paths.append(f"{d}/seg{i}.hlog")
+            procs.append(subprocess.Popen(
+                [GF, "bench", "-j", "-n", "100", "-c", "7", "--segment", f"{i}/3",
+                 "--start-at", f"@{start:.3f}", "--results", paths[-1], h.url("/delay/5")],
+                stdout=subprocess.PIPE))
+        runs = []
+        for proc in procs:
+            out, _ = proc.communicate(timeout=30)
+            check(proc.returncode == 0, proc.returncode)
+            runs.append(json.loads(out))
+        check(sorted(r["requests"] for r in runs) == [33, 33, 34], [r["requests"] for r in runs])
+        check(sorted(r["concurrency"] for r in runs) == [2, 2, 3], [r["concurrency"] for r in runs])
+        starts = [r["start_time_unix_us"] / 1e6 for r in runs]
+        check(all(start <= s < start + 0.3 for s in starts), (start, starts))
+        check(h.stats()["total"] == 100, h.stats())
+        p = run([GF, "bench", "report", "-j"] + paths)
+        m = json.loads(p.stdout)
+        check(p.returncode == 0 and m["requests"] == 100 and m["concurrency"] == 7, m)
+        # an open-model fleet: the rates add up to the target
+        paths = []
+        for i in (1, 2):
+            paths.append(f"{d}/rate{i}.hlog")
+            r = bench(["-z", "1s", "-c", "4", "--rate", "100", "--segment", f"{i}/2",
+                       "--results", paths[-1], h.url("/text/a")])
+            check(r["rate"]["target"] == 50, r["rate"])
+        p = run([GF, "bench", "report", "-j"] + paths)
+        m = json.loads(p.stdout)
+        check(m["rate"]["target"] == 100 and 98 <= m["rate"]["scheduled"] <= 102, m["rate"])
+        p = run([GF, "bench", "-n", "10", "-c", "2", "--segment", "1/3", h.url("/")])
+        check(p.returncode == 2 and b"--segment 1/3" in p.stderr, p.stderr)
+
+
+@harness.test
 def bad_results_files_are_usage_errors_naming_file_and_line():
     with tempfile.TemporaryDirectory() as d:
         bad = f"{d}/bad.hlog"
