@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "cli/command.hpp"
 #include "cli/request_options.hpp"
 #include "core/bench/bench.hpp"
+#include "core/bench/html_report.hpp"
 #include "core/bench/results_file.hpp"
 #include "core/input/url_source.hpp"
 
@@ -47,6 +49,7 @@ int report_main(int argc, char** argv) {
   std::vector<std::string> paths;
   bool json = false;
   std::string fail_on;
+  std::string html;
   CLI::App app{"greenfetch bench report: the report of results files (--results), merged.",
                "greenfetch bench report"};
   app.footer(
@@ -55,6 +58,9 @@ int report_main(int argc, char** argv) {
   app.add_option("files", paths, "Results files written by bench --results")->required();
   app.add_flag("-j,--json", json, "Print the merged summary as one JSON document");
   app.add_option("--fail-on", fail_on, "Thresholds, as bench's --fail-on")->type_name("EXPR");
+  app.add_option("--html", html,
+                 "Also write a self-contained HTML page with charts (inline SVG) to FILE")
+      ->type_name("FILE");
   std::vector<Threshold> thresholds;
   auto configure = [&] {
     if (!fail_on.empty()) {
@@ -72,6 +78,13 @@ int report_main(int argc, char** argv) {
     }
     BenchResult result = merge_results(files);
     check_thresholds(result, thresholds);
+    if (!html.empty()) {
+      std::string title = "greenfetch bench report: " + paths.front();
+      if (paths.size() > 1) {
+        title += fmt::format(" and {} more", paths.size() - 1);
+      }
+      write_file(html, bench_html(result, title));
+    }
     std::string out = json ? bench_json(result) + "\n" : bench_text(result);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return result.exit_status();

@@ -153,6 +153,45 @@ def three_segments_started_together_merge_into_the_whole_run():
         check(p.returncode == 2 and b"--segment 1/3" in p.stderr, p.stderr)
 
 
+def chromium():
+    import shutil
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@harness.test
+def the_html_report_renders_its_charts_in_headless_chromium():
+    import re
+    browser = chromium()
+    check(browser is not None, "chromium is not installed (.ci/install-deps installs it)")
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        paths = []
+        for i in (1, 2):
+            paths.append(f"{d}/h{i}.hlog")
+            bench(["-z", "3s", "-c", "4", "--rate", "100", "--segment", f"{i}/2", "--results",
+                   paths[-1], h.url("/delay/10"), h.url("/status/404"), h.url("/status/503")])
+        page = f"{d}/report.html"
+        p = run([GF, "bench", "report", "--html", page] + paths)
+        check(p.returncode == 0 and b"Requests:" in p.stdout, p)
+        with open(page) as f:
+            html = f.read()
+        # self-contained: nothing to fetch, no script
+        check(not re.search(r"\b(src|href)\s*=", html) and "<script" not in html, html[:500])
+        base = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                f"--user-data-dir={d}/profile", "--enable-logging=stderr", "--v=0"]
+        p = run(base + ["--dump-dom", f"file://{page}"], timeout=120)
+        check(p.returncode == 0, p.stderr[-2000:])
+        dom = p.stdout.decode()
+        check(dom.count("<svg") == 4, dom.count("<svg"))
+        # percentiles (2 series), requests/s (2), p50/p99 (2), statuses 2xx/4xx/5xx (3)
+        check(dom.count('class="series"') == 9, dom.count('class="series"'))
+        check("Latency by percentile" in dom and "99%" in dom, dom[:3000])
+        check(b"CONSOLE" not in p.stderr and b"Uncaught" not in p.stderr, p.stderr[-2000:])
+        shot = f"{d}/report.png"
+        p = run(base + ["--hide-scrollbars", "--window-size=900,1800", f"--screenshot={shot}",
+                        f"file://{page}"], timeout=120)
+        check(p.returncode == 0 and os.path.getsize(shot) > 20_000, p.stderr[-2000:])
+
+
 @harness.test
 def bad_results_files_are_usage_errors_naming_file_and_line():
     with tempfile.TemporaryDirectory() as d:
