@@ -1,13 +1,11 @@
-// What the eventlet / grequests example does, with greenfetch's core: fetch a list of URLs
+// What the eventlet / grequests example does, with the greenfetch library: fetch a list of URLs
 // through a green pool and print the bodies in the order of the list.
 //   sample_grequests URL...
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "core/dns/resolver.hpp"
-#include "core/engine/green_pool.hpp"
-#include "core/http/client.hpp"
+#include <greenfetch/greenfetch.hpp>
 
 int main(int argc, char** argv) {
   using namespace greenfetch;

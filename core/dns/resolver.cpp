@@ -8,6 +8,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "core/dns/sockets.hpp"
+
 namespace greenfetch {
 
 namespace {
@@ -53,7 +55,7 @@ bool is_ip_literal(std::string_view host) {
 Resolver::Resolver(ResolverOptions options, Reactor& reactor)
     : m_reactor(reactor),
       m_options(std::move(options)),
-      m_sockets(m_options.receive_buffer),
+      m_sockets(std::make_unique<DnsSockets>(m_options.receive_buffer)),
       m_timer([this] { on_timer(); }) {
   init_library_once();
   m_channel = make_channel(false);
@@ -73,7 +75,7 @@ Resolver::Resolver(ResolverOptions options, Reactor& reactor)
   if (count == 1) {
     m_channel = make_channel(true);
   }
-  ares_set_socket_functions(m_channel.get(), DnsSockets::functions(), &m_sockets);
+  ares_set_socket_functions(m_channel.get(), DnsSockets::functions(), m_sockets.get());
   m_reactor.add_before_wait(this);
 }
 
@@ -240,7 +242,7 @@ void Resolver::on_fd_events(int fd, uint32_t events) {
   ares_process_fd(m_channel.get(), rfd, wfd);
   // c-ares stops reading early on an answer from a wrong address: answers already taken off
   // the socket would wait for an event that is not coming. Bounded by the batch size.
-  for (std::size_t i = 0; i < DnsSockets::k_batch && m_sockets.has_buffered(fd); ++i) {
+  for (std::size_t i = 0; i < DnsSockets::k_batch && m_sockets->has_buffered(fd); ++i) {
     ares_process_fd(m_channel.get(), fd, ARES_SOCKET_BAD);
   }
   rearm_timer();
@@ -248,13 +250,13 @@ void Resolver::on_fd_events(int fd, uint32_t events) {
 
 bool Resolver::before_wait() {
   // A few rounds: a failed send makes c-ares move the query on, which may queue another.
-  for (int round = 0; round < 4 && m_sockets.has_queued(); ++round) {
-    for (int fd : m_sockets.flush()) {
+  for (int round = 0; round < 4 && m_sockets->has_queued(); ++round) {
+    for (int fd : m_sockets->flush()) {
       ares_process_fd(m_channel.get(), fd, ARES_SOCKET_BAD);
     }
     rearm_timer();
   }
-  return m_sockets.has_queued();
+  return m_sockets->has_queued();
 }
 
 void Resolver::on_timer() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ares.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <deque>
@@ -12,12 +13,13 @@
 #include <vector>
 
 #include "core/base/error.hpp"
-#include "core/dns/sockets.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/timer.hpp"
 #include "core/engine/waiter.hpp"
 
 namespace greenfetch {
+
+class DnsSockets;  // core/dns/sockets.hpp, internal: the Resolver holds it by pointer
 
 struct ResolverOptions {
   std::string servers;                      // "ADDR[:PORT],..." ([v6]:port); empty: the system's
@@ -79,7 +81,7 @@ class Resolver final : private FdHandler, private BeforeWait {
   // Counters for tests and --stats.
   std::size_t queries_sent() const { return m_queries; }
   std::size_t cache_size() const { return m_cache.size(); }
-  const DnsSockets& sockets() const { return m_sockets; }
+  const DnsSockets& sockets() const { return *m_sockets; }
 
  private:
   struct Entry {
@@ -109,7 +111,7 @@ class Resolver final : private FdHandler, private BeforeWait {
 
   Reactor& m_reactor;
   ResolverOptions m_options;
-  DnsSockets m_sockets;  // before m_channel: c-ares closes its sockets through it
+  std::unique_ptr<DnsSockets> m_sockets;  // before m_channel: c-ares closes its sockets through it
   AresChannel m_channel;
   Timer m_timer;
   std::unordered_map<std::string, Entry> m_cache;

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "core/dns/sockets.hpp"
 #include "core/engine/green_pool.hpp"
 #include "tests/unit/fixtures.hpp"
 
