@@ -129,7 +129,9 @@ int bench_main(int argc, char** argv) {
   app.add_option("-z,--duration", duration, "Run this long instead of -n: 30s, 2m, 500ms")
       ->type_name("DURATION");
   app.add_option("--warmup", warmup, "Run this long first, not counted")->type_name("DURATION");
-  app.add_option("-c,--concurrency", config.concurrency, "Requests in flight (default 50)")
+  app.add_option("-c,--concurrency", config.concurrency,
+                 "Connections, over all threads, in every protocol (default 50); one request "
+                 "in flight on each, or --streams on each")
       ->check(CLI::Range(1, 100000));
   app.add_option("-t,--threads", config.threads,
                  "Reactors, each with its own pool and connections (default 1)")
@@ -140,7 +142,8 @@ int bench_main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-keepalive", no_keepalive, "Open a new connection for every request");
   app.add_option("--streams", config.streams,
-                 "With --http2: requests multiplexed per connection (as h2load -m)")
+                 "HTTP/2 streams per connection: -c x M requests in flight (as h2load -m); over "
+                 "HTTP/1.1 the extra requests wait for one of the -c connections")
       ->check(CLI::Range(1, 1000));
   app.add_flag("-j,--json", json, "Print the summary as one JSON document");
   app.add_option("--fail-on", fail_on,

@@ -96,6 +96,10 @@ class BenchThread {
     std::string histogram;
   };
   std::vector<Encoded>& intervals() { return m_intervals; }
+  // Requests in flight: connections times streams per connection.
+  std::size_t in_flight() const {
+    return m_plan.concurrency * static_cast<std::size_t>(std::max(1, m_config.streams));
+  }
 
  private:
   void prepare(HttpClient& client);
@@ -278,7 +282,7 @@ void BenchThread::record(const Response& r, std::size_t target, Clock::time_poin
 }
 
 void BenchThread::closed_loop(HttpClient& client, GreenPool& pool) {
-  for (std::size_t w = 0; w < m_plan.concurrency; ++w) {
+  for (std::size_t w = 0; w < in_flight(); ++w) {
     pool.spawn([this, &client] {
       while (take_ticket()) {
         std::size_t target = m_next_target++ % m_requests.size();
@@ -364,7 +368,7 @@ void BenchThread::run_phase(HttpClient& client, Reactor& reactor, bool measured,
     watch->arm(reactor, Clock::now() + k_stop_poll);
   });
   watch->arm(reactor, Clock::now() + k_stop_poll);
-  GreenPool pool(m_plan.concurrency, reactor);
+  GreenPool pool(in_flight(), reactor);
   if (m_shared.stop.load()) {
     m_stopped = true;
   } else if (m_plan.rate > 0) {
@@ -382,12 +386,16 @@ BenchStats BenchThread::run(Clock::time_point start) {
   Reactor reactor;
   std::optional<Resolver> resolver;
   std::optional<HttpClient> client_slot;
+  // -c is connections in every protocol: without --streams one request per connection at a
+  // time (HTTP/2 too, so ALPN cannot fold them into one); with --streams M, M requests on each
+  // of the -c connections to a host.
   HttpClientOptions options;
   options.max_connections = m_plan.concurrency;
   if (m_config.streams > 1) {
-    options.max_host_connections =
-        (m_plan.concurrency + static_cast<std::size_t>(m_config.streams) - 1) /
-        static_cast<std::size_t>(m_config.streams);
+    options.max_host_connections = m_plan.concurrency;
+    options.max_streams = static_cast<std::size_t>(m_config.streams);
+  } else {
+    options.multiplex = false;
   }
   start_client(resolver, client_slot, m_config.dns, m_config.request, options, reactor);
   HttpClient& client = *client_slot;
@@ -746,8 +754,9 @@ std::string bench_text(const BenchResult& r) {
                          : std::string());
   out += fmt::format("Success:     {} ok, {} failed ({:.2f}% success)\n", s.successes, s.failures,
                      percent(s.successes, s.requests));
-  out += fmt::format("Load:        {} in flight over {} thread(s){}\n", r.concurrency, r.threads,
-                     r.rate > 0 ? std::string(", open model") : std::string(", closed model"));
+  out +=
+      fmt::format("Load:        {} connection(s) over {} thread(s){}\n", r.concurrency, r.threads,
+                  r.rate > 0 ? std::string(", open model") : std::string(", closed model"));
   if (r.rate > 0) {
     out += fmt::format(
         "Rate:        target {:.1f} req/s, achieved {:.1f} req/s; scheduled {}, started {}, "

@@ -32,7 +32,7 @@ struct BenchConfig {
   uint64_t requests = 200;                // -n: counted requests (ignored with duration)
   std::chrono::milliseconds duration{0};  // -z: run this long instead of -n
   std::chrono::milliseconds warmup{0};    // --warmup: run this long first, not counted
-  std::size_t concurrency = 50;           // -c: requests in flight, over all threads
+  std::size_t concurrency = 50;           // -c: connections over all threads (x streams in flight)
   int threads = 1;                        // -t: reactors, each with its own pool and client
   double rate = 0;                        // --rate: open model, requests/s over all threads
   bool keepalive = true;                  // --no-keepalive: a new connection per request

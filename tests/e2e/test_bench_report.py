@@ -169,5 +169,14 @@ def bytes_on_the_wire_count_heads_and_bodies_once():
             check(size + 50 <= per_request <= size + 400, (size, r["bytes"]))
 
 
+@harness.test
+def keepalive_survives_targets_that_alternate():
+    with HttpFixture() as a, HttpFixture() as b:
+        r = bench(["-n", "2000", "-c", "1", a.url("/text/a"), b.url("/text/b")])
+        check(r["requests"] == 2000 and r["connections"]["opened"] == 2, r["connections"])
+        r = bench(["-n", "400", "-c", "4", "-t", "2", a.url("/text/a"), b.url("/text/b")])
+        check(r["connections"]["opened"] <= 8, r["connections"])
+
+
 if __name__ == "__main__":
     harness.main()
