@@ -2,17 +2,23 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/command.hpp"
 #include "cli/request_options.hpp"
 #include "core/bench/bench.hpp"
+#include "core/bench/html_report.hpp"
+#include "core/bench/results_file.hpp"
 #include "core/input/url_source.hpp"
 
 namespace greenfetch::cli {
@@ -29,14 +35,79 @@ std::string read_all(const std::string& path) {
   }
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    throw UsageError("cannot write '" + path + "'");
+  }
+}
+
+// `greenfetch bench report FILE...`: the report of one or more results files, merged.
+int report_main(int argc, char** argv) {
+  std::vector<std::string> paths;
+  bool json = false;
+  std::string fail_on;
+  std::string html;
+  CLI::App app{"greenfetch bench report: the report of results files (--results), merged.",
+               "greenfetch bench report"};
+  app.footer(
+      "Several files merge exactly: histograms added, counters summed, intervals aligned by "
+      "wall clock.\nExit status as bench's.\nSee greenfetch(1).");
+  app.add_option("files", paths, "Results files written by bench --results")->required();
+  app.add_flag("-j,--json", json, "Print the merged summary as one JSON document");
+  app.add_option("--fail-on", fail_on, "Thresholds, as bench's --fail-on")->type_name("EXPR");
+  app.add_option("--html", html,
+                 "Also write a self-contained HTML page with charts (inline SVG) to FILE")
+      ->type_name("FILE");
+  std::vector<Threshold> thresholds;
+  auto configure = [&] {
+    if (!fail_on.empty()) {
+      thresholds = parse_thresholds(fail_on);
+    }
+  };
+  auto run = [&] {
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const std::string& p : paths) {
+      std::ifstream in(p, std::ios::binary);
+      if (!in) {
+        throw UsageError("cannot open results file '" + p + "'");
+      }
+      files.emplace_back(p, std::string(std::istreambuf_iterator<char>(in), {}));
+    }
+    BenchResult result = merge_results(files);
+    check_thresholds(result, thresholds);
+    if (!html.empty()) {
+      std::string title = "greenfetch bench report: " + paths.front();
+      if (paths.size() > 1) {
+        title += fmt::format(" and {} more", paths.size() - 1);
+      }
+      write_file(html, bench_html(result, title));
+    }
+    std::string out = json ? bench_json(result) + "\n" : bench_text(result);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return result.exit_status();
+  };
+  return run_command(app, argc, argv, "greenfetch bench report", configure, run);
+}
+
 }  // namespace
 
 int bench_main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "report") {
+    return report_main(argc - 1, argv + 1);
+  }
   BenchConfig config;
   std::vector<std::string> urls;
   std::string target_file;
   std::string duration;
   std::string warmup;
+  std::string fail_on;
+  std::string results;
+  std::string segment;
+  std::string start_at;
+  std::optional<std::chrono::system_clock::time_point> start_time;
   bool json = false;
   bool no_keepalive = false;
   CLI::App app{"greenfetch bench: load-probe URLs and report throughput and honest latency.",
@@ -44,7 +115,10 @@ int bench_main(int argc, char** argv) {
   app.footer(
       "Without --rate the load is a closed model (as fast as -c allows, like wrk); with --rate "
       "requests start on a fixed schedule and latency counts from when each should have "
-      "started (coordinated omission corrected).\nSee greenfetch(1).");
+      "started (coordinated omission corrected).\nExit status: 0 done; 1 a --fail-on threshold "
+      "failed or no request succeeded; 2 usage error; 130 (143) stopped by SIGINT (SIGTERM), "
+      "after printing the report of what completed (a second signal exits at once).\nSee "
+      "greenfetch(1).");
   app.add_option("urls", urls, "URLs to load, taken in turn");
   app.add_option("-i,--input", target_file,
                  "Read targets from FILE: 'METHOD URL' lines, each followed by 'Name: value' "
@@ -55,7 +129,9 @@ int bench_main(int argc, char** argv) {
   app.add_option("-z,--duration", duration, "Run this long instead of -n: 30s, 2m, 500ms")
       ->type_name("DURATION");
   app.add_option("--warmup", warmup, "Run this long first, not counted")->type_name("DURATION");
-  app.add_option("-c,--concurrency", config.concurrency, "Requests in flight (default 50)")
+  app.add_option("-c,--concurrency", config.concurrency,
+                 "Connections, over all threads, in every protocol (default 50); one request "
+                 "in flight on each, or --streams on each")
       ->check(CLI::Range(1, 100000));
   app.add_option("-t,--threads", config.threads,
                  "Reactors, each with its own pool and connections (default 1)")
@@ -66,9 +142,26 @@ int bench_main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-keepalive", no_keepalive, "Open a new connection for every request");
   app.add_option("--streams", config.streams,
-                 "With --http2: requests multiplexed per connection (as h2load -m)")
+                 "HTTP/2 streams per connection: -c x M requests in flight (as h2load -m); over "
+                 "HTTP/1.1 the extra requests wait for one of the -c connections")
       ->check(CLI::Range(1, 1000));
   app.add_flag("-j,--json", json, "Print the summary as one JSON document");
+  app.add_option("--fail-on", fail_on,
+                 "Exit 1 when one of these holds at the end, comma-separated: p99>200ms, "
+                 "mean>50ms, errors>1%, errors>0, rps<1000, dropped>0")
+      ->type_name("EXPR");
+  app.add_option("--results", results,
+                 "Write the run's full record to FILE: settings, counters and per-second HDR "
+                 "histograms (an HdrHistogram interval log); read it with 'bench report'")
+      ->type_name("FILE");
+  app.add_option("--segment", segment,
+                 "Run segment I of N: this instance's exact share of -n, -c and --rate (the N "
+                 "shares add up to the whole), for N machines")
+      ->type_name("I/N");
+  app.add_option("--start-at", start_at,
+                 "Wait until this UTC time (2026-12-03T14:00:00Z, or @UNIXSECONDS) to start, "
+                 "so that segments start together")
+      ->type_name("TIME");
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args, /*with_rate=*/false);
@@ -81,6 +174,12 @@ int bench_main(int argc, char** argv) {
       config.warmup = parse_duration(warmup, "--warmup");
     }
     config.request.forbid_reuse = no_keepalive;
+    if (!fail_on.empty()) {
+      config.fail_on = parse_thresholds(fail_on);
+    }
+    if (!results.empty() && !std::ofstream(results, std::ios::app)) {
+      throw UsageError("--results: cannot write '" + results + "'");
+    }
     for (const std::string& u : urls) {
       BenchTarget t;
       t.url = u;
@@ -93,13 +192,28 @@ int bench_main(int argc, char** argv) {
     if (config.targets.empty()) {
       throw UsageError("bench: no target: give URLs or -i FILE");
     }
+    if (!segment.empty()) {
+      config.segment = parse_segment(segment);
+      apply_segment(config, config.segment);
+    }
+    if (!start_at.empty()) {
+      start_time = parse_start_at(start_at);
+    }
   };
   auto run = [&] {
     config.live = !json && ::isatty(STDERR_FILENO) != 0;
+    config.intervals = !results.empty();
+    if (start_time) {
+      std::this_thread::sleep_until(*start_time);  // Ctrl-C meanwhile ends the process (130)
+    }
     BenchResult result = run_bench(config);
     std::string out = json ? bench_json(result) + "\n" : bench_text(result);
     std::fwrite(out.data(), 1, out.size(), stdout);
-    return 0;
+    std::fflush(stdout);
+    if (!results.empty()) {
+      write_file(results, results_log(result, config));
+    }
+    return result.exit_status();
   };
   return run_command(app, argc, argv, "greenfetch bench", configure, run);
 }

@@ -1,5 +1,6 @@
 #include "core/bench/bench.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/bench/hdr_codec.hpp"
 #include "core/engine/green_pool.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/waiter.hpp"
@@ -36,11 +38,39 @@ int64_t micros(double seconds) {
   return static_cast<int64_t>(std::llround(seconds * 1e6));
 }
 
-// Counters every thread adds to, read by the live line.
+constexpr auto k_stop_poll = std::chrono::milliseconds(50);
+
+// Counters every thread adds to, read by the live line; `stop` is set by the signal watch.
 struct Shared {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> failures{0};
+  std::atomic<uint64_t> started{0};
   std::atomic<int64_t> p99_us{0};  // of the first thread: a sample, not a merge
+  std::atomic<bool> stop{false};
+};
+
+sigset_t interrupt_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts) while alive, so
+// that they wait for the run's watch (sigtimedwait) instead of killing the process.
+class BlockInterrupts {
+ public:
+  BlockInterrupts() {
+    sigset_t set = interrupt_signals();
+    pthread_sigmask(SIG_BLOCK, &set, &m_old);
+  }
+  ~BlockInterrupts() { pthread_sigmask(SIG_SETMASK, &m_old, nullptr); }
+  BlockInterrupts(const BlockInterrupts&) = delete;
+  BlockInterrupts& operator=(const BlockInterrupts&) = delete;
+
+ private:
+  sigset_t m_old{};
 };
 
 // The part of a run one thread does: its share of requests, concurrency and rate.
@@ -58,11 +88,26 @@ class BenchThread {
 
   BenchStats run(Clock::time_point start);
   double measured_seconds() const { return m_seconds; }
+  // Per-second histograms (config.intervals): second since the measured start, tag index
+  // (k_interval_tags, then targets), encoded histogram.
+  struct Encoded {
+    int64_t second = 0;
+    std::size_t tag = 0;
+    std::string histogram;
+  };
+  std::vector<Encoded>& intervals() { return m_intervals; }
+  // Requests in flight: connections times streams per connection.
+  std::size_t in_flight() const {
+    return m_plan.concurrency * static_cast<std::size_t>(std::max(1, m_config.streams));
+  }
 
  private:
   void prepare(HttpClient& client);
-  void record(const Response& r, Clock::time_point intended, Clock::time_point started,
-              Clock::time_point ended);
+  void record(const Response& r, std::size_t target, Clock::time_point intended,
+              Clock::time_point started, Clock::time_point ended);
+  void record_interval(const Response& r, std::size_t target, bool failed, int64_t latency,
+                       int64_t uncorrected, Clock::time_point ended);
+  void flush_interval();
   bool take_ticket();
   void closed_loop(HttpClient& client, GreenPool& pool);
   void open_loop(HttpClient& client, GreenPool& pool);
@@ -77,12 +122,20 @@ class BenchThread {
   BodySink m_discard = [](const Response&, std::string_view) { return true; };
   bool m_measuring = false;
   bool m_stopped = false;
+  Waiter* m_pacer = nullptr;    // the open loop's wait for the next scheduled start
   uint64_t m_tickets = 0;       // requests started in this phase
   uint64_t m_ticket_limit = 0;  // 0: until the deadline
   Clock::time_point m_deadline = Clock::time_point::max();
   uint64_t m_next_target = 0;
   double m_seconds = 0;
+  Clock::time_point m_measure_start{};
+  int64_t m_interval_second = -1;
+  std::vector<std::optional<Histogram>> m_interval;  // by tag index, made when first used
+  std::vector<Encoded> m_intervals;
 };
+
+constexpr std::size_t k_status_tag = 7;  // index of "status_1xx" in k_interval_tags
+constexpr std::size_t k_target_tag = std::size(k_interval_tags);
 
 void BenchThread::prepare(HttpClient& /*client*/) {
   m_requests.reserve(m_config.targets.size());
@@ -122,20 +175,88 @@ bool BenchThread::take_ticket() {
     return false;
   }
   ++m_tickets;
+  if (m_measuring) {
+    ++m_stats.started;
+    m_shared.started.fetch_add(1, std::memory_order_relaxed);
+  }
   return true;
 }
 
-void BenchThread::record(const Response& r, Clock::time_point intended, Clock::time_point started,
-                         Clock::time_point ended) {
+void BenchThread::flush_interval() {
+  for (std::size_t tag = 0; tag < m_interval.size(); ++tag) {
+    std::optional<Histogram>& h = m_interval[tag];
+    if (h && h->count() > 0) {
+      m_intervals.push_back({m_interval_second, tag, hdr_encode_base64(*h)});
+      h->reset();
+    }
+  }
+}
+
+void BenchThread::record_interval(const Response& r, std::size_t target, bool failed,
+                                  int64_t latency, int64_t uncorrected, Clock::time_point ended) {
+  int64_t second = std::max<int64_t>(0, micros(ended - m_measure_start) / 1'000'000);
+  if (second != m_interval_second) {
+    flush_interval();
+    m_interval_second = second;
+  }
+  auto add = [this](std::size_t tag, int64_t v) {
+    if (m_interval.size() <= tag) {
+      m_interval.resize(tag + 1);
+    }
+    if (!m_interval[tag]) {
+      m_interval[tag].emplace();
+    }
+    m_interval[tag]->record(std::max<int64_t>(1, v));
+  };
+  if (failed) {
+    add(2, latency);
+  } else {
+    add(0, latency);
+    add(1, uncorrected);
+  }
+  add(3, micros(r.time.namelookup));
+  if (r.time.connect > 0) {
+    add(4, micros(r.time.connect));
+  }
+  if (r.time.appconnect > 0) {
+    add(5, micros(r.time.appconnect));
+  }
+  if (r.time.starttransfer > 0) {
+    add(6, micros(r.time.starttransfer));
+  }
+  long cls = r.http_code / 100;
+  add(r.http_code >= 100 && cls <= 5 ? k_status_tag + static_cast<std::size_t>(cls - 1)
+                                     : k_status_tag + 5,
+      latency);
+  if (target < k_interval_targets) {
+    add(k_target_tag + target, latency);
+  }
+}
+
+void BenchThread::record(const Response& r, std::size_t target, Clock::time_point intended,
+                         Clock::time_point started, Clock::time_point ended) {
   if (!m_measuring || r.error == Error::cancelled) {
     return;
   }
   BenchStats& s = m_stats;
   ++s.requests;
-  s.bytes += static_cast<uint64_t>(r.size_download);
+  s.body_bytes += static_cast<uint64_t>(r.size_download);
+  // libcurl sends a small body (under 64 KiB, lib/http.c) in the same buffer as the request
+  // head and counts it in CURLINFO_REQUEST_SIZE as well as in the upload size; a larger one is
+  // sent after the head and counted only as upload.
+  bool body_in_head = r.size_upload < 65536 && r.size_request >= r.size_upload;
+  s.bytes_sent += static_cast<uint64_t>(r.size_request + (body_in_head ? 0 : r.size_upload));
+  s.bytes_received += static_cast<uint64_t>(r.size_header + r.size_download);
   s.connections += static_cast<uint64_t>(r.num_connects);
-  s.latency.record(std::max<int64_t>(1, micros(ended - intended)));
-  s.uncorrected.record(std::max<int64_t>(1, micros(ended - started)));
+  bool failed = !r.ok() || r.http_code >= 400;
+  int64_t latency = std::max<int64_t>(1, micros(ended - intended));
+  if (failed) {
+    s.failure_latency.record(latency);
+  } else {
+    ++s.successes;
+    s.latency.record(latency);
+    s.uncorrected.record(std::max<int64_t>(1, micros(ended - started)));
+  }
   s.dns.record(std::max<int64_t>(1, micros(r.time.namelookup)));
   if (r.time.connect > 0) {
     s.connect.record(std::max<int64_t>(1, micros(r.time.connect)));
@@ -149,23 +270,25 @@ void BenchThread::record(const Response& r, Clock::time_point intended, Clock::t
   if (r.http_code > 0) {
     ++s.statuses[r.http_code];
   }
-  bool failed = !r.ok() || r.http_code >= 400;
   if (failed) {
     ++s.failures;
     ++s.errors[std::string(error_kind(r.ok() ? Error::http : r.error))];
     m_shared.failures.fetch_add(1, std::memory_order_relaxed);
   }
   m_shared.requests.fetch_add(1, std::memory_order_relaxed);
+  if (m_config.intervals) {
+    record_interval(r, target, failed, latency, micros(ended - started), ended);
+  }
 }
 
 void BenchThread::closed_loop(HttpClient& client, GreenPool& pool) {
-  for (std::size_t w = 0; w < m_plan.concurrency; ++w) {
+  for (std::size_t w = 0; w < in_flight(); ++w) {
     pool.spawn([this, &client] {
       while (take_ticket()) {
-        const Request& rq = m_requests[m_next_target++ % m_requests.size()];
+        std::size_t target = m_next_target++ % m_requests.size();
         Clock::time_point started = Clock::now();
-        Response r = client.fetch(rq);
-        record(r, started, started, Clock::now());
+        Response r = client.fetch(m_requests[target]);
+        record(r, target, started, started, Clock::now());
       }
     });
   }
@@ -182,25 +305,34 @@ void BenchThread::open_loop(HttpClient& client, GreenPool& pool) {
       break;
     }
     Clock::time_point now = Clock::now();
-    if (intended > now) {
+    if (intended > now && !m_stopped) {
       Waiter w;
+      m_pacer = &w;
       w.wait_until(intended);
+      m_pacer = nullptr;
     }
     if (!take_ticket()) {
       break;
     }
     bool full = pool.free() == 0;
-    const Request* rq = &m_requests[m_next_target++ % m_requests.size()];
-    pool.spawn([this, &client, rq, intended] {
+    std::size_t target = m_next_target++ % m_requests.size();
+    pool.spawn([this, &client, target, intended] {
       Clock::time_point started = Clock::now();
-      Response r = client.fetch(*rq);
-      record(r, intended, started, Clock::now());
+      Response r = client.fetch(m_requests[target]);
+      record(r, target, intended, started, Clock::now());
     });
     if (full && m_measuring) {
       // The start is late: the pool was full at its scheduled time. Counted, never dropped.
       ++m_stats.late_starts;
       m_stats.max_lag_us = std::max(m_stats.max_lag_us, micros(Clock::now() - intended));
     }
+  }
+  if (m_measuring) {
+    // Scheduled before the end: the intended times in [t0, end), at most -n of them.
+    Clock::time_point end = std::min(Clock::now(), m_deadline);
+    auto due = static_cast<uint64_t>((end - t0 + interval - Clock::duration(1)) / interval);
+    m_stats.scheduled = m_ticket_limit > 0 ? std::min(m_ticket_limit, due) : due;
+    m_stats.scheduled = std::max(m_stats.scheduled, m_stats.started);
   }
   pool.waitall();
 }
@@ -213,18 +345,39 @@ void BenchThread::run_phase(HttpClient& client, Reactor& reactor, bool measured,
   m_deadline = deadline;
   m_ticket_limit = deadline == Clock::time_point::max() ? m_plan.requests : 0;
   // At the deadline nothing new starts and what is in flight is cancelled (not counted).
-  Timer stop([this, &client] {
+  auto halt = [this, &client] {
     m_stopped = true;
     client.cancel_all();
-  });
+    if (m_pacer != nullptr) {
+      m_pacer->post();
+    }
+  };
+  Timer stop(halt);
   if (deadline != Clock::time_point::max()) {
     stop.arm(reactor, deadline);
   }
-  GreenPool pool(m_plan.concurrency, reactor);
-  if (m_plan.rate > 0) {
+  // A signal (run_bench's watch) stops the phase the same way; looked at every k_stop_poll.
+  std::optional<Timer> watch;
+  watch.emplace([this, &reactor, &watch, halt] {
+    if (m_shared.stop.load(std::memory_order_relaxed)) {
+      if (!m_stopped) {
+        halt();
+      }
+      return;
+    }
+    watch->arm(reactor, Clock::now() + k_stop_poll);
+  });
+  watch->arm(reactor, Clock::now() + k_stop_poll);
+  GreenPool pool(in_flight(), reactor);
+  if (m_shared.stop.load()) {
+    m_stopped = true;
+  } else if (m_plan.rate > 0) {
     open_loop(client, pool);
   } else {
     closed_loop(client, pool);
+  }
+  if (m_measuring && m_plan.rate <= 0) {
+    m_stats.scheduled = m_stats.started;
   }
   client.reset_cancel();
 }
@@ -233,12 +386,16 @@ BenchStats BenchThread::run(Clock::time_point start) {
   Reactor reactor;
   std::optional<Resolver> resolver;
   std::optional<HttpClient> client_slot;
+  // -c is connections in every protocol: without --streams one request per connection at a
+  // time (HTTP/2 too, so ALPN cannot fold them into one); with --streams M, M requests on each
+  // of the -c connections to a host.
   HttpClientOptions options;
   options.max_connections = m_plan.concurrency;
   if (m_config.streams > 1) {
-    options.max_host_connections =
-        (m_plan.concurrency + static_cast<std::size_t>(m_config.streams) - 1) /
-        static_cast<std::size_t>(m_config.streams);
+    options.max_host_connections = m_plan.concurrency;
+    options.max_streams = static_cast<std::size_t>(m_config.streams);
+  } else {
+    options.multiplex = false;
   }
   start_client(resolver, client_slot, m_config.dns, m_config.request, options, reactor);
   HttpClient& client = *client_slot;
@@ -248,6 +405,7 @@ BenchStats BenchThread::run(Clock::time_point start) {
     run_phase(client, reactor, false, start + m_config.warmup);
   }
   Clock::time_point measure_start = Clock::now();
+  m_measure_start = measure_start;
   Clock::time_point deadline =
       m_config.duration.count() > 0 ? measure_start + m_config.duration : Clock::time_point::max();
   if (m_plan.index == 0) {
@@ -259,6 +417,7 @@ BenchStats BenchThread::run(Clock::time_point start) {
   }
   run_phase(client, reactor, true, deadline);
   m_seconds = std::chrono::duration<double>(Clock::now() - measure_start).count();
+  flush_interval();
   live_timer.reset();
   return std::move(m_stats);
 }
@@ -318,17 +477,55 @@ std::string latency_chart(const Histogram& h) {
   return out;
 }
 
+// The threads' intervals, one per second and tag: those of one second and tag are added.
+std::vector<BenchInterval> merge_intervals(std::vector<std::vector<BenchThread::Encoded>>& all,
+                                           int64_t start_unix_us) {
+  std::vector<BenchThread::Encoded> flat;
+  for (auto& v : all) {
+    std::move(v.begin(), v.end(), std::back_inserter(flat));
+    v.clear();
+  }
+  std::stable_sort(flat.begin(), flat.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second < b.second : a.tag < b.tag;
+  });
+  std::vector<BenchInterval> out;
+  for (std::size_t i = 0; i < flat.size();) {
+    std::size_t j = i;
+    Histogram sum = hdr_decode_base64(flat[i].histogram);
+    for (++j; j < flat.size() && flat[j].second == flat[i].second && flat[j].tag == flat[i].tag;
+         ++j) {
+      sum.merge(hdr_decode_base64(flat[j].histogram));
+    }
+    BenchInterval b;
+    b.start_unix_us = start_unix_us + flat[i].second * 1'000'000;
+    b.tag = flat[i].tag < k_target_tag ? std::string(k_interval_tags[flat[i].tag])
+                                       : fmt::format("target_{}", flat[i].tag - k_target_tag);
+    b.count = sum.count();
+    b.max_us = sum.max();
+    b.histogram = j - i == 1 ? std::move(flat[i].histogram) : hdr_encode_base64(sum);
+    out.push_back(std::move(b));
+    i = j;
+  }
+  return out;
+}
+
 }  // namespace
 
 void BenchStats::merge(const BenchStats& o) {
   requests += o.requests;
+  successes += o.successes;
   failures += o.failures;
-  bytes += o.bytes;
+  body_bytes += o.body_bytes;
+  bytes_sent += o.bytes_sent;
+  bytes_received += o.bytes_received;
   connections += o.connections;
+  scheduled += o.scheduled;
+  started += o.started;
   late_starts += o.late_starts;
   max_lag_us = std::max(max_lag_us, o.max_lag_us);
   latency.merge(o.latency);
   uncorrected.merge(o.uncorrected);
+  failure_latency.merge(o.failure_latency);
   dns.merge(o.dns);
   connect.merge(o.connect);
   tls.merge(o.tls);
@@ -372,35 +569,63 @@ BenchResult run_bench(const BenchConfig& config) {
   Shared shared;
   std::vector<BenchStats> stats(plans.size());
   std::vector<double> seconds(plans.size(), 0);
+  std::optional<BlockInterrupts> blocked;
+  if (config.handle_signals) {
+    blocked.emplace();  // before any thread starts: they inherit the mask
+  }
   Clock::time_point start = Clock::now();
+  auto wall_start = std::chrono::system_clock::now() + config.warmup;
+  std::vector<std::vector<BenchThread::Encoded>> intervals(plans.size());
   auto work = [&](std::size_t i) {
     BenchThread t(config, plans[i], shared);
     stats[i] = t.run(start);
     seconds[i] = t.measured_seconds();
+    intervals[i] = std::move(t.intervals());
   };
+  // The watch: a thread that waits for SIGINT/SIGTERM (the first stops the run, a second
+  // exits at once) and, on a terminal, writes the live line once a second.
   std::atomic<bool> done{false};
-  std::thread live;
-  if (config.live) {
-    live = std::thread([&] {
-      Clock::time_point next = Clock::now() + k_live_interval;
-      uint64_t last = 0;
-      while (!done.load()) {
+  std::atomic<int> signal_number{0};
+  sigset_t watched = interrupt_signals();
+  auto take_signal = [&](int sig) {
+    if (sig <= 0) {
+      return;
+    }
+    if (signal_number.load() != 0) {
+      ::_exit(128 + sig);
+    }
+    signal_number = sig;
+    shared.stop = true;
+  };
+  std::thread watch([&] {
+    Clock::time_point next = Clock::now() + k_live_interval;
+    uint64_t last = 0;
+    while (!done.load()) {
+      if (config.handle_signals) {
+        timespec wait{0, 50'000'000};
+        take_signal(sigtimedwait(&watched, nullptr, &wait));
+      } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        if (Clock::now() < next) {
-          continue;
-        }
-        uint64_t n = shared.requests.load();
-        double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-        std::string line =
-            fmt::format("\r\033[K{:.0f}s  {} req/s  p99 {}  {} errors", elapsed, n - last,
-                        fmt_us(shared.p99_us.load()), shared.failures.load());
-        write_all(STDERR_FILENO, line);
-        last = n;
-        next += k_live_interval;
       }
+      if (!config.live || Clock::now() < next) {
+        continue;
+      }
+      uint64_t n = shared.requests.load();
+      double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      std::string target = config.rate > 0 ? fmt::format(" (target {:.0f}, started {})",
+                                                         config.rate, shared.started.load())
+                                           : std::string();
+      std::string line =
+          fmt::format("\r\033[K{:.0f}s  {} req/s{}  p99 {}  {} errors", elapsed, n - last, target,
+                      fmt_us(shared.p99_us.load()), shared.failures.load());
+      write_all(STDERR_FILENO, line);
+      last = n;
+      next += k_live_interval;
+    }
+    if (config.live) {
       write_all(STDERR_FILENO, "\r\033[K");
-    });
-  }
+    }
+  });
   std::vector<std::thread> others;
   for (std::size_t i = 1; i < plans.size(); ++i) {
     others.emplace_back(work, i);
@@ -410,8 +635,11 @@ BenchResult run_bench(const BenchConfig& config) {
     t.join();
   }
   done = true;
-  if (live.joinable()) {
-    live.join();
+  watch.join();
+  if (config.handle_signals) {
+    // A signal that came after the watch ended is taken here, not when the mask is restored.
+    timespec now{0, 0};
+    take_signal(sigtimedwait(&watched, nullptr, &now));
   }
   BenchResult result;
   for (const BenchStats& s : stats) {
@@ -421,37 +649,136 @@ BenchResult run_bench(const BenchConfig& config) {
   result.threads = threads;
   result.concurrency = concurrency;
   result.rate = config.rate;
+  result.signal = signal_number.load();
+  result.start_unix_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(wall_start.time_since_epoch()).count();
+  check_thresholds(result, config.fail_on);
+  result.intervals = merge_intervals(intervals, result.start_unix_us);
   return result;
 }
 
-std::string bench_text(const BenchResult& r) {
-  const BenchStats& s = r.stats;
-  double rps = r.seconds > 0 ? static_cast<double>(s.requests) / r.seconds : 0;
-  std::string out;
-  out +=
-      fmt::format("Requests:    {} in {:.3f} s, {:.1f} req/s, {}/s\n", s.requests, r.seconds, rps,
-                  human_bytes(r.seconds > 0 ? static_cast<double>(s.bytes) / r.seconds : 0));
-  out += fmt::format("Load:        {} in flight over {} thread(s){}\n", r.concurrency, r.threads,
-                     r.rate > 0 ? fmt::format(", open model at {:.1f} req/s", r.rate)
-                                : std::string(", closed model"));
-  const Histogram& h = s.latency;
-  out += fmt::format("Latency{}: min {}  mean {}  stdev {}  max {}\n",
-                     r.rate > 0 ? " (from intended start)" : "", fmt_us(h.min()),
+namespace {
+
+double per_second(uint64_t n, double seconds) {
+  return seconds > 0 ? static_cast<double>(n) / seconds : 0;
+}
+
+double percent(uint64_t part, uint64_t whole) {
+  return whole == 0 ? 0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+std::string latency_line(const Histogram& h) {
+  return fmt::format("min {}  mean {}  stdev {}  max {}", fmt_us(h.min()),
                      fmt_us(static_cast<int64_t>(h.mean())),
                      fmt_us(static_cast<int64_t>(h.stdev())), fmt_us(h.max()));
+}
+
+std::string percentile_line(const Histogram& h) {
   std::string pct;
   for (double p : k_percentiles) {
     pct += fmt::format("  p{} {}", p, fmt_us(h.percentile(p)));
   }
-  out += "            " + pct + "\n";
-  if (r.rate > 0) {
-    std::string unc;
-    for (double p : k_percentiles) {
-      unc += fmt::format("  p{} {}", p, fmt_us(s.uncorrected.percentile(p)));
-    }
-    out += "Uncorrected:" + unc + "\n";
-    out += fmt::format("Late starts: {} (largest lag {})\n", s.late_starts, fmt_us(s.max_lag_us));
+  return pct;
+}
+
+const char* signal_name(int sig) {
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+// A threshold's actual figure, in its unit.
+double metric_value(const BenchResult& r, const Threshold& t) {
+  const BenchStats& s = r.stats;
+  switch (t.metric) {
+    case ThresholdMetric::percentile:
+      return static_cast<double>(s.latency.percentile(t.percentile));
+    case ThresholdMetric::min:
+      return static_cast<double>(s.latency.min());
+    case ThresholdMetric::mean:
+      return s.latency.mean();
+    case ThresholdMetric::max:
+      return static_cast<double>(s.latency.max());
+    case ThresholdMetric::errors:
+      return t.percent ? percent(s.failures, s.requests) : static_cast<double>(s.failures);
+    case ThresholdMetric::rps:
+      return per_second(s.requests, r.seconds);
+    case ThresholdMetric::dropped:
+      return t.percent ? percent(s.dropped(), s.scheduled) : static_cast<double>(s.dropped());
   }
+  return 0;
+}
+
+std::string metric_text(const Threshold& t, double v) {
+  switch (t.metric) {
+    case ThresholdMetric::percentile:
+    case ThresholdMetric::min:
+    case ThresholdMetric::mean:
+    case ThresholdMetric::max:
+      return fmt_us(static_cast<int64_t>(v));
+    case ThresholdMetric::rps:
+      return fmt::format("{:.1f}", v);
+    default:
+      return t.percent ? fmt::format("{:.2f}%", v) : fmt::format("{}", static_cast<uint64_t>(v));
+  }
+}
+
+}  // namespace
+
+void check_thresholds(BenchResult& result, const std::vector<Threshold>& thresholds) {
+  result.thresholds.clear();
+  for (const Threshold& t : thresholds) {
+    ThresholdOutcome o;
+    o.text = t.text;
+    o.actual = metric_value(result, t);
+    o.failed = threshold_fails(t, o.actual);
+    o.actual_text = metric_text(t, o.actual);
+    result.thresholds.push_back(std::move(o));
+  }
+}
+
+int BenchResult::exit_status() const {
+  if (signal != 0) {
+    return 128 + signal;
+  }
+  bool failed = std::any_of(thresholds.begin(), thresholds.end(),
+                            [](const ThresholdOutcome& o) { return o.failed; });
+  return failed || stats.successes == 0 ? 1 : 0;
+}
+
+std::string bench_text(const BenchResult& r) {
+  const BenchStats& s = r.stats;
+  std::string out;
+  out += fmt::format("Requests:    {} in {:.3f} s, {:.1f} req/s{}\n", s.requests, r.seconds,
+                     per_second(s.requests, r.seconds),
+                     r.signal != 0
+                         ? fmt::format(" (stopped by {}: what completed)", signal_name(r.signal))
+                         : std::string());
+  out += fmt::format("Success:     {} ok, {} failed ({:.2f}% success)\n", s.successes, s.failures,
+                     percent(s.successes, s.requests));
+  out +=
+      fmt::format("Load:        {} connection(s) over {} thread(s){}\n", r.concurrency, r.threads,
+                  r.rate > 0 ? std::string(", open model") : std::string(", closed model"));
+  if (r.rate > 0) {
+    out += fmt::format(
+        "Rate:        target {:.1f} req/s, achieved {:.1f} req/s; scheduled {}, started {}, "
+        "dropped {}, late {} (largest lag {})\n",
+        r.rate, per_second(s.started, r.seconds), s.scheduled, s.started, s.dropped(),
+        s.late_starts, fmt_us(s.max_lag_us));
+  }
+  out +=
+      fmt::format("Latency of successful answers{}:\n", r.rate > 0 ? " (from intended start)" : "");
+  if (s.latency.count() == 0) {
+    out += "             none\n";
+  } else {
+    out += "             " + latency_line(s.latency) + "\n";
+    out += "            " + percentile_line(s.latency) + "\n";
+  }
+  if (r.rate > 0 && s.uncorrected.count() > 0) {
+    out += "Uncorrected:" + percentile_line(s.uncorrected) + "\n";
+  }
+  const Histogram& f = s.failure_latency;
+  out += f.count() == 0 ? std::string("Failure latency: none\n")
+                        : fmt::format("Failure latency: {}  p50 {}  p99 {}\n", latency_line(f),
+                                      fmt_us(f.percentile(50)), fmt_us(f.percentile(99)));
   auto phase = [](const char* name, const Histogram& p) {
     return p.count() == 0
                ? fmt::format("{} -", name)
@@ -469,8 +796,20 @@ std::string bench_text(const BenchResult& r) {
     errors += fmt::format("  {}: {}", kind, n);
   }
   out += "Errors:     " + (errors.empty() ? std::string(" none") : errors) + "\n";
+  auto bytes = [&](uint64_t n) {
+    return fmt::format("{} ({}/s)", human_bytes(static_cast<double>(n)),
+                       human_bytes(per_second(n, r.seconds)));
+  };
+  out += fmt::format("Transfer:    sent {}, received {} on the wire; body {}\n",
+                     bytes(s.bytes_sent), bytes(s.bytes_received), bytes(s.body_bytes));
   out += fmt::format("Connections: {} opened for {} requests\n", s.connections, s.requests);
-  out += "Latency distribution:\n" + latency_chart(h);
+  for (const ThresholdOutcome& o : r.thresholds) {
+    out += fmt::format("Threshold:   {}  {} (actual {})\n", o.text, o.failed ? "FAILED" : "passed",
+                       o.actual_text);
+  }
+  if (s.latency.count() > 0) {
+    out += "Latency distribution (successful answers):\n" + latency_chart(s.latency);
+  }
   return out;
 }
 
@@ -478,17 +817,28 @@ std::string bench_json(const BenchResult& r) {
   const BenchStats& s = r.stats;
   nlohmann::ordered_json j;
   j["version"] = GREENFETCH_VERSION;
-  j["requests"] = s.requests;
-  j["failures"] = s.failures;
+  j["start_time_unix_us"] = r.start_unix_us;
   j["seconds"] = std::round(r.seconds * 1e6) / 1e6;
-  j["requests_per_second"] = r.seconds > 0 ? static_cast<double>(s.requests) / r.seconds : 0;
-  j["bytes"] = s.bytes;
-  j["bytes_per_second"] = r.seconds > 0 ? static_cast<double>(s.bytes) / r.seconds : 0;
+  j["interrupted"] = r.signal != 0 ? nlohmann::ordered_json(signal_name(r.signal)) : nullptr;
+  j["exit_status"] = r.exit_status();
+  j["requests"] = s.requests;
+  j["successes"] = s.successes;
+  j["failures"] = s.failures;
+  j["success_rate"] = std::round(percent(s.successes, s.requests) * 1e4) / 1e6;
+  j["requests_per_second"] = per_second(s.requests, r.seconds);
+  j["bytes"] = {{"sent", s.bytes_sent}, {"received", s.bytes_received}, {"body", s.body_bytes}};
+  j["bytes_per_second"] = {{"sent", per_second(s.bytes_sent, r.seconds)},
+                           {"received", per_second(s.bytes_received, r.seconds)},
+                           {"body", per_second(s.body_bytes, r.seconds)}};
   j["threads"] = r.threads;
   j["concurrency"] = r.concurrency;
   j["latency_us"] = latency_json(s.latency);
+  j["failure_latency_us"] = latency_json(s.failure_latency);
   if (r.rate > 0) {
-    j["rate"] = {{"target", r.rate}, {"late_starts", s.late_starts}, {"max_lag_us", s.max_lag_us}};
+    j["rate"] = {{"target", r.rate},          {"achieved", per_second(s.started, r.seconds)},
+                 {"scheduled", s.scheduled},  {"started", s.started},
+                 {"dropped", s.dropped()},    {"late_starts", s.late_starts},
+                 {"max_lag_us", s.max_lag_us}};
     j["uncorrected_latency_us"] = latency_json(s.uncorrected);
   }
   auto phase = [](const Histogram& p) {
@@ -510,6 +860,11 @@ std::string bench_json(const BenchResult& r) {
   }
   j["errors"] = errors;
   j["connections"] = {{"opened", s.connections}, {"requests", s.requests}};
+  nlohmann::ordered_json thresholds = nlohmann::ordered_json::array();
+  for (const ThresholdOutcome& o : r.thresholds) {
+    thresholds.push_back({{"expression", o.text}, {"actual", o.actual}, {"failed", o.failed}});
+  }
+  j["thresholds"] = thresholds;
   return j.dump();
 }
 

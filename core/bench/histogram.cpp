@@ -209,6 +209,18 @@ void Histogram::backfill_by_counter(int64_t value, int64_t interval, uint64_t la
   m_max = std::max(m_max, top_value);
 }
 
+void Histogram::add_at_index(size_t index, uint64_t count) {
+  if (index >= m_counts.size()) {
+    throw std::out_of_range("Histogram: counter index past the end");
+  }
+  if (count == 0) {
+    return;
+  }
+  const int64_t low = value_from_index(index);
+  add(std::max(low, m_lowest), count);
+  m_max = std::max(m_max, std::min(highest_from_index(index), m_highest));
+}
+
 void Histogram::merge(const Histogram& other) {
   if (m_lowest != other.m_lowest || m_highest != other.m_highest ||
       m_significant_digits != other.m_significant_digits) {

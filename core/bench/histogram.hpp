@@ -84,6 +84,21 @@ class Histogram {
     }
   }
 
+  // Calls f(index, count) for every non-zero counter, in index order (HdrHistogram's counts
+  // array layout, which the interval-log encoding carries).
+  template <class F>
+  void for_each_count(F&& f) const {
+    for (size_t i = 0; i < m_counts.size(); ++i) {
+      if (m_counts[i] != 0) {
+        f(i, m_counts[i]);
+      }
+    }
+  }
+  // Adds count samples at counter `index` (as decoded from an encoded histogram): they count
+  // as the counter's lowest value for min, mean and stdev, and its highest for max, so those
+  // are exact within the counter's width. Throws std::out_of_range past counts_length().
+  void add_at_index(size_t index, uint64_t count);
+
   size_t memory_bytes() const { return sizeof(*this) + m_counts.capacity() * sizeof(uint64_t); }
 
   int64_t lowest() const { return m_lowest; }

@@ -44,6 +44,14 @@ std::string http_version_name(long v) {
   }
 }
 
+// libcurl's connection cache (CURLMOPT_MAXCONNECTS) is one pool for every host. Sized to the
+// concurrency alone, a run that alternates between two hosts at -c 1 closes a connection at
+// every switch; so the cache holds max_connections per origin seen, for up to this many
+// origins and at most k_extra_cached connections more (a crawl over many hosts must not keep
+// thousands of idle sockets).
+constexpr std::size_t k_cached_origins = 64;
+constexpr std::size_t k_extra_cached = 512;
+
 }  // namespace
 
 HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
@@ -66,6 +74,14 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
   curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
   if (options.max_connections > 0) {
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_connections));
+    m_cache_per_origin = options.max_connections;
+  }
+  m_multiplex = options.multiplex;
+  if (!options.multiplex) {
+    curl_multi_setopt(m, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_NOTHING));
+  }
+  if (options.max_streams > 0) {
+    curl_multi_setopt(m, CURLMOPT_MAX_CONCURRENT_STREAMS, static_cast<long>(options.max_streams));
   }
   if (options.max_host_connections > 0) {
     curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -153,6 +169,26 @@ void HttpClient::save_cookies() {
   curl_easy_setopt(writer.get(), CURLOPT_SHARE, m_share.get());
   curl_easy_setopt(writer.get(), CURLOPT_COOKIEJAR, m_request_options.cookie_jar.c_str());
   curl_easy_setopt(writer.get(), CURLOPT_COOKIELIST, "FLUSH");
+}
+
+void HttpClient::note_origin(const std::string& scheme, const std::string& host, long port) {
+  if (m_cache_per_origin == 0 || m_origins.size() >= k_cached_origins) {
+    return;
+  }
+  std::string origin = scheme;
+  origin += "://";
+  origin += host;
+  origin += ':';
+  origin += std::to_string(port);
+  if (origin == m_last_origin) {
+    return;
+  }
+  m_last_origin = origin;
+  if (m_origins.insert(std::move(origin)).second) {
+    std::size_t size =
+        std::min(m_cache_per_origin * m_origins.size(), m_cache_per_origin + k_extra_cached);
+    curl_multi_setopt(m_multi.get(), CURLMOPT_MAXCONNECTS, static_cast<long>(size));
+  }
 }
 
 HttpClient::~HttpClient() {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/dns/resolver.hpp"
@@ -23,8 +24,12 @@
 namespace greenfetch {
 
 struct HttpClientOptions {
-  std::size_t max_connections = 0;       // idle connections kept for reuse; 0: libcurl's default
+  // Connections kept for reuse per origin (scheme, host, port), for up to k_cached_origins
+  // origins and at most k_extra_cached connections beyond this number; 0: libcurl's default.
+  std::size_t max_connections = 0;
   std::size_t max_host_connections = 0;  // connections to one host at once; 0: no limit
+  bool multiplex = true;                 // false: one request at a time per connection (HTTP/2 too)
+  std::size_t max_streams = 0;           // HTTP/2 streams per connection; 0: libcurl's default
 };
 
 class HttpClient final : private FdHandler {
@@ -117,6 +122,13 @@ class HttpClient final : private FdHandler {
   } m_parsed;  // the last URL parsed, reused when the same URL comes again
   friend struct HttpClientStatsAccess;
   bool m_cancelled = false;
+  // The connection cache grows with each new origin (note_origin), so that keep-alive
+  // survives a run that alternates between hosts.
+  void note_origin(const std::string& scheme, const std::string& host, long port);
+  std::size_t m_cache_per_origin = 0;
+  std::unordered_set<std::string> m_origins;
+  std::string m_last_origin;
+  bool m_multiplex = true;
   RateLimiter m_rate;
   std::minstd_rand m_random;
 };

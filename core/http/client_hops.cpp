@@ -74,6 +74,7 @@ bool HttpClient::prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_sec
     m_parsed = {hop.url, normalized, hop.scheme, hop.host, hop.port};
     hop.url = std::move(normalized);
   }
+  note_origin(hop.scheme, hop.host, hop.port);
   t.resolve.reset();
   t.coalesced = false;
   hop.address.clear();

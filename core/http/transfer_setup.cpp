@@ -141,8 +141,9 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   // Over TLS, wait for ALPN to tell whether a connection can multiplex (HTTP/2) rather than
   // open one per transfer. Never for http://: it would hold every transfer to a host until
   // the first response arrives.
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT,
-                   hop.scheme == "https" && m_request_options.http_version != 11 ? 1L : 0L);
+  curl_easy_setopt(
+      e, CURLOPT_PIPEWAIT,
+      m_multiplex && hop.scheme == "https" && m_request_options.http_version != 11 ? 1L : 0L);
   if (t.request->capture_heads) {
     curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_client_debug_cb);
     curl_easy_setopt(e, CURLOPT_DEBUGDATA, &t);

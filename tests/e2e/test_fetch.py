@@ -191,5 +191,15 @@ def the_sample_program_prints_bodies_in_order():
         check(p.stdout == b"delayed 200\nhello /text/b\nhello /text/c\n", p.stdout)
 
 
+@harness.test
+def alternating_hosts_at_c_1_keep_their_connections():
+    with HttpFixture() as a, HttpFixture() as b:
+        urls = "".join(f"{a.url(f'/text/{i}')}\n{b.url(f'/text/{i}')}\n" for i in range(200))
+        p = run([GF, "-c", "1", "-w", "%{num_connects}\n"], stdin=urls)
+        check(p.returncode == 0, p)
+        counts = [int(x) for x in p.stdout.split()]
+        check(len(counts) == 400 and sum(counts) == 2, sum(counts))
+
+
 if __name__ == "__main__":
     harness.main()

@@ -130,13 +130,32 @@ def a_client_certificate_is_sent():
 @harness.test
 def bench_streams_share_connections():
     with Nginx() as n:
-        p = run([GF, "bench", "-j", "-n", "100", "-c", "10", "--http2", "--streams", "10",
+        # -c 1 --streams 10: one connection, ten requests in flight on it
+        p = run([GF, "bench", "-j", "-n", "100", "-c", "1", "--http2", "--streams", "10",
                  "--cacert", f"{n.dir}/server.pem", n.url("/1.txt")], timeout=60)
         check(p.returncode == 0, p)
         r = json.loads(p.stdout)
         check(r["requests"] == 100 and r["statuses"] == {"200": 100}, r)
         check(r["connections"]["opened"] == 1, r["connections"])
         check(r["phases_us"]["tls"]["count"] > 0, r["phases_us"])
+        # -c 3 --streams 5: three connections at most
+        p = run([GF, "bench", "-j", "-n", "150", "-c", "3", "--streams", "5",
+                 "--cacert", f"{n.dir}/server.pem", n.url("/1.txt")], timeout=60)
+        r = json.loads(p.stdout)
+        check(p.returncode == 0 and 1 <= r["connections"]["opened"] <= 3, r["connections"])
+
+
+@harness.test
+def bench_c_means_connections_over_http2_too():
+    with Nginx() as n:
+        for _ in range(3):  # it was 1, 2 or 21 across runs when ALPN chose multiplexing
+            p = run([GF, "bench", "-j", "-n", "400", "-c", "20", "--cacert",
+                     f"{n.dir}/server.pem", n.url("/1.txt")], timeout=60)
+            check(p.returncode == 0, p)
+            r = json.loads(p.stdout)
+            check(r["statuses"] == {"200": 400}, r)
+            check(r["connections"]["opened"] == 20, r["connections"])
+            check(r["bytes"]["received"] > r["bytes"]["body"] > 0, r["bytes"])
 
 
 @harness.test

@@ -42,6 +42,17 @@ TEST_CASE("bench::BenchStats") {
   b.errors["http"] = 1;
   b.latency.record(300);
   b.max_lag_us = 7;
+  b.successes = 1;
+  b.failures = 1;
+  b.failure_latency.record(5);
+  b.bytes_sent = 10;
+  b.bytes_received = 20;
+  b.body_bytes = 5;
+  b.scheduled = 4;
+  b.started = 3;
+  a.successes = 3;
+  a.scheduled = 3;
+  a.started = 3;
   a.merge(b);
   CHECK(a.requests == 5);
   CHECK(a.statuses[200] == 4);
@@ -49,4 +60,37 @@ TEST_CASE("bench::BenchStats") {
   CHECK(a.errors["http"] == 1);
   CHECK(a.latency.count() == 2);
   CHECK(a.max_lag_us == 7);
+  CHECK(a.successes == 4);
+  CHECK(a.failures == 1);
+  CHECK(a.failure_latency.count() == 1);
+  CHECK(a.bytes_sent == 10);
+  CHECK(a.bytes_received == 20);
+  CHECK(a.body_bytes == 5);
+  CHECK(a.dropped() == 1);
+}
+
+TEST_CASE("greenfetch::BenchResult") {
+  BenchResult r;
+  SUBCASE("no success is a failed run") {
+    r.stats.requests = 3;
+    r.stats.failures = 3;
+    CHECK(r.exit_status() == 1);
+  }
+  SUBCASE("a failed threshold is exit status 1, a signal 128 + its number") {
+    r.stats.requests = 10;
+    r.stats.successes = 10;
+    r.stats.latency.record(500);
+    r.seconds = 1;
+    check_thresholds(r, parse_thresholds("p99>1ms,rps<5"));
+    REQUIRE(r.thresholds.size() == 2);
+    CHECK_FALSE(r.thresholds[0].failed);
+    CHECK(r.thresholds[0].actual_text == "500us");
+    CHECK_FALSE(r.thresholds[1].failed);
+    CHECK(r.exit_status() == 0);
+    check_thresholds(r, parse_thresholds("rps<=10"));
+    CHECK(r.thresholds[0].failed);
+    CHECK(r.exit_status() == 1);
+    r.signal = 2;
+    CHECK(r.exit_status() == 130);
+  }
 }
