@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/option_values.hpp"
 #include "cli/request_options.hpp"
 #include "core/bench/bench.hpp"
 #include "core/input/url_source.hpp"
@@ -42,32 +43,40 @@ int bench_main(int argc, char** argv) {
   CLI::App app{"greenfetch bench: load-probe URLs and report throughput and honest latency.",
                "greenfetch bench"};
   app.footer(
-      "Without --rate the load is a closed model (as fast as -c allows, like wrk); with --rate "
-      "requests start on a fixed schedule and latency counts from when each should have "
-      "started (coordinated omission corrected).\nSee greenfetch(1).");
-  app.add_option("urls", urls, "URLs to load, taken in turn");
+      "Examples:\n"
+      "  greenfetch bench -n 10000 -c 100 http://127.0.0.1:8080/    closed model, like wrk\n"
+      "  greenfetch bench --rate 2000 -z 30s http://127.0.0.1:8080/  open model, fixed rate\n"
+      "  greenfetch bench --http2 --streams 10 -j https://host/      JSON summary\n"
+      "\n"
+      "Without --rate the load is a closed model (as fast as -c allows, like wrk); with\n"
+      "--rate requests start on a fixed schedule and latency counts from when each should\n"
+      "have started (coordinated omission corrected).\nSee greenfetch(1).");
+  app.add_option("urls", urls, "URLs to load, taken in turn")->type_name("URL");
   app.add_option("-i,--input", target_file,
-                 "Read targets from FILE: 'METHOD URL' lines, each followed by 'Name: value' "
-                 "headers and an optional '@BODYFILE', blank-line separated (vegeta's format)")
+                 "Read targets from FILE, in vegeta's format ('METHOD URL' lines)")
       ->type_name("FILE");
   app.add_option("-n,--requests", config.requests, "Requests to count (default 200)")
-      ->check(CLI::Range(static_cast<uint64_t>(1), static_cast<uint64_t>(1) << 40));
+      ->type_name("N")
+      ->check(count_in(1, static_cast<uint64_t>(1) << 40));
   app.add_option("-z,--duration", duration, "Run this long instead of -n: 30s, 2m, 500ms")
       ->type_name("DURATION");
   app.add_option("--warmup", warmup, "Run this long first, not counted")->type_name("DURATION");
   app.add_option("-c,--concurrency", config.concurrency, "Requests in flight (default 50)")
-      ->check(CLI::Range(1, 100000));
+      ->type_name("N")
+      ->check(count_in(1, 100000));
   app.add_option("-t,--threads", config.threads,
                  "Reactors, each with its own pool and connections (default 1)")
-      ->check(CLI::Range(1, 256));
+      ->type_name("N")
+      ->check(count_in(1, 256));
   app.add_option("--rate", config.rate,
-                 "Open model: start R requests per second in total, on a fixed schedule")
+                 "Open model: start R requests per second, on a fixed schedule")
       ->type_name("R")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-keepalive", no_keepalive, "Open a new connection for every request");
   app.add_option("--streams", config.streams,
                  "With --http2: requests multiplexed per connection (as h2load -m)")
-      ->check(CLI::Range(1, 1000));
+      ->type_name("N")
+      ->check(count_in(1, 1000));
   app.add_flag("-j,--json", json, "Print the summary as one JSON document");
   RequestArgs request_args;
   request_args.dns = &config.dns;
