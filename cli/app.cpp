@@ -80,6 +80,9 @@ int fetch_main(int argc, char** argv) {
 // greenfetch help [MODE]: MODE's --help.
 int help_main(const std::vector<char*>& args) {
   std::string mode = args.size() > 2 ? args[2] : "get";
+  if (mode == "-h" || mode == "--help") {
+    mode = "get";
+  }
   std::string help = "--help";
   std::vector<char*> argv{args[0], mode.data(), help.data()};
   if (mode == "bench") {

@@ -43,7 +43,7 @@ int crawl_main(int argc, char** argv) {
       ->capture_default_str()
       ->type_name("N")
       ->check(count_in(1, 100000));
-  app.add_option("--per-host", config.per_host, "Requests to one host at once (0: no limit)")
+  app.add_option("--per-host", config.per_host, "Requests to one host at once, 0: no limit")
       ->capture_default_str()
       ->type_name("N")
       ->check(count_in(0, 100000));

@@ -53,6 +53,8 @@ def help_is_one_line_per_option_with_values_in_capitals_and_no_parser_internals(
 def help_mode_shows_each_modes_help():
     check(run([GF, "help"]).stdout.decode() == help_of([]), "greenfetch help")
     check(run([GF, "help", "get"]).stdout.decode() == help_of([]), "greenfetch help get")
+    check(run([GF, "help", "--help"]).stdout.decode() == help_of([]), "greenfetch help --help")
+    check(run([GF, "-h"]).stdout.decode() == help_of([]), "greenfetch -h")
     for mode in ("bench", "crawl"):
         p = run([GF, "help", mode])
         check(p.returncode == 0 and p.stdout.decode() == help_of([mode]), (mode, p))
