@@ -159,6 +159,17 @@ def fetch_progress_at_30_and_120_columns_on_the_terminal_stdout_shares():
 
 
 @harness.test
+def the_line_waits_while_stdout_is_mid_line():
+    with HttpFixture() as h:
+        urls = [h.url(f"/delay/150?i={i}") for i in range(12)]
+        status, data, _ = run_on_pty([GF, "-c", "2", "-w", "%{http_code} "] + urls, 120)
+        check(status == 0, (status, data[-300:]))
+        rows = [r for r in screen(data, 120) if r]
+        check(len(rows) == 2 and rows[0] == "200 " * 12, rows)
+        check(rows[1].startswith("greenfetch: 12 URLs in "), rows)
+
+
+@harness.test
 def the_line_follows_sigwinch():
     with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
         path = url_file(d, [h.url(f"/delay/200?i={i}") for i in range(30)])
