@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/option_values.hpp"
 #include "cli/request_options.hpp"
 #include "core/bench/bench.hpp"
 #include "core/bench/html_report.hpp"
@@ -113,54 +114,57 @@ int bench_main(int argc, char** argv) {
   CLI::App app{"greenfetch bench: load-probe URLs and report throughput and honest latency.",
                "greenfetch bench"};
   app.footer(
-      "Without --rate the load is a closed model (as fast as -c allows, like wrk); with --rate "
-      "requests start on a fixed schedule and latency counts from when each should have "
-      "started (coordinated omission corrected).\nExit status: 0 done; 1 a --fail-on threshold "
-      "failed or no request succeeded; 2 usage error; 130 (143) stopped by SIGINT (SIGTERM), "
-      "after printing the report of what completed (a second signal exits at once).\nSee "
-      "greenfetch(1).");
-  app.add_option("urls", urls, "URLs to load, taken in turn");
+      "Examples:\n"
+      "  greenfetch bench -n 10000 -c 100 http://127.0.0.1:8080/    closed model, like wrk\n"
+      "  greenfetch bench --rate 2000 -z 30s http://127.0.0.1:8080/  open model, fixed rate\n"
+      "  greenfetch bench --http2 --streams 10 -j https://host/      JSON summary\n"
+      "  greenfetch bench report a.hdr b.hdr --html report.html     merge results files\n"
+      "\n"
+      "Without --rate the load is a closed model (as fast as -c allows, like wrk); with\n"
+      "--rate requests start on a fixed schedule and latency counts from when each should\n"
+      "have started (coordinated omission corrected).\n"
+      "Exit status: 0 done; 1 a --fail-on threshold failed or no request succeeded;\n"
+      "2 usage error; 130 (143) stopped by SIGINT (SIGTERM), after printing the report of\n"
+      "what completed (a second signal exits at once).\nSee greenfetch(1).");
+  app.add_option("urls", urls, "URLs to load, taken in turn")->type_name("URL");
   app.add_option("-i,--input", target_file,
-                 "Read targets from FILE: 'METHOD URL' lines, each followed by 'Name: value' "
-                 "headers and an optional '@BODYFILE', blank-line separated (vegeta's format)")
+                 "Read targets from FILE, in vegeta's format ('METHOD URL' lines)")
       ->type_name("FILE");
   app.add_option("-n,--requests", config.requests, "Requests to count (default 200)")
-      ->check(CLI::Range(static_cast<uint64_t>(1), static_cast<uint64_t>(1) << 40));
+      ->type_name("N")
+      ->check(count_in(1, static_cast<uint64_t>(1) << 40));
   app.add_option("-z,--duration", duration, "Run this long instead of -n: 30s, 2m, 500ms")
       ->type_name("DURATION");
   app.add_option("--warmup", warmup, "Run this long first, not counted")->type_name("DURATION");
   app.add_option("-c,--concurrency", config.concurrency,
-                 "Connections, over all threads, in every protocol (default 50); one request "
-                 "in flight on each, or --streams on each")
-      ->check(CLI::Range(1, 100000));
+                 "Connections in every protocol (default 50)")
+      ->type_name("N")
+      ->check(count_in(1, 100000));
   app.add_option("-t,--threads", config.threads,
                  "Reactors, each with its own pool and connections (default 1)")
-      ->check(CLI::Range(1, 256));
+      ->type_name("N")
+      ->check(count_in(1, 256));
   app.add_option("--rate", config.rate,
-                 "Open model: start R requests per second in total, on a fixed schedule")
+                 "Open model: start R requests per second, on a fixed schedule")
       ->type_name("R")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-keepalive", no_keepalive, "Open a new connection for every request");
   app.add_option("--streams", config.streams,
-                 "HTTP/2 streams per connection: -c x M requests in flight (as h2load -m); over "
-                 "HTTP/1.1 the extra requests wait for one of the -c connections")
-      ->check(CLI::Range(1, 1000));
+                 "Requests in flight per connection (HTTP/2, as h2load -m)")
+      ->type_name("N")
+      ->check(count_in(1, 1000));
   app.add_flag("-j,--json", json, "Print the summary as one JSON document");
   app.add_option("--fail-on", fail_on,
-                 "Exit 1 when one of these holds at the end, comma-separated: p99>200ms, "
-                 "mean>50ms, errors>1%, errors>0, rps<1000, dropped>0")
+                 "Exit 1 if one holds: p99>200ms,errors>1%,rps<1000,dropped>0")
       ->type_name("EXPR");
   app.add_option("--results", results,
-                 "Write the run's full record to FILE: settings, counters and per-second HDR "
-                 "histograms (an HdrHistogram interval log); read it with 'bench report'")
+                 "Write the run's record (HdrHistogram log) for 'bench report'")
       ->type_name("FILE");
   app.add_option("--segment", segment,
-                 "Run segment I of N: this instance's exact share of -n, -c and --rate (the N "
-                 "shares add up to the whole), for N machines")
+                 "Run share I of N of -n, -c and --rate (N machines)")
       ->type_name("I/N");
   app.add_option("--start-at", start_at,
-                 "Wait until this UTC time (2026-12-03T14:00:00Z, or @UNIXSECONDS) to start, "
-                 "so that segments start together")
+                 "Start at this UTC time (2026-12-03T14:00:00Z or @UNIX)")
       ->type_name("TIME");
   RequestArgs request_args;
   request_args.dns = &config.dns;

@@ -2,12 +2,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/option_values.hpp"
 #include "cli/request_options.hpp"
 #include "core/crawl/crawler.hpp"
 #include "core/input/url_source.hpp"
@@ -23,20 +25,28 @@ int crawl_main(int argc, char** argv) {
       "Seeds come from the arguments, from -i FILE, or from stdin.",
       "greenfetch crawl"};
   app.footer(
+      "Examples:\n"
+      "  greenfetch crawl https://example.org/                    every page of the host\n"
+      "  greenfetch crawl --max-depth 2 -j https://example.org/   JSON Lines, two links deep\n"
+      "  greenfetch crawl --warc site.warc.gz --state st https://example.org/   resumable\n"
+      "\n"
       "Output: one line per page (its URL); -j one JSON object per page; -w FORMAT as in "
       "fetch mode.\nExit status: 0 no page failed, 1 some failed, 2 usage error.\n"
       "See greenfetch(1).");
-  app.add_option("seeds", config.seeds, "URLs to start from (before those of -i)");
+  app.add_option("seeds", config.seeds, "URLs to start from (before those of -i)")
+      ->type_name("SEED");
   app.add_option("-i,--input", config.input_files,
                  "Read seed URLs from FILE, one per line ('-' for stdin)")
       ->allow_extra_args(false)
       ->type_name("FILE");
   app.add_option("-c,--concurrency", config.concurrency, "Requests in flight at once")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--per-host", config.per_host, "Requests to one host at once (0: no limit)")
+      ->type_name("N")
+      ->check(count_in(1, 100000));
+  app.add_option("--per-host", config.per_host, "Requests to one host at once, 0: no limit")
       ->capture_default_str()
-      ->check(CLI::Range(0, 100000));
+      ->type_name("N")
+      ->check(count_in(0, 100000));
   app.add_option("--delay", delay,
                  "Minimum time between two request starts to one host, in seconds")
       ->type_name("SECONDS");
@@ -45,9 +55,22 @@ int crawl_main(int argc, char** argv) {
                                           {"prefix", ScopeKind::prefix},
                                           {"any", ScopeKind::any}};
   app.add_option("--scope", config.scope.kind,
-                 "Follow links to the seeds' host (default), registrable domain, path prefix, "
-                 "or anywhere")
-      ->transform(CLI::CheckedTransformer(scopes, CLI::ignore_case))
+                 "Follow links to the seeds' host (default), domain, path...")
+      ->transform(CLI::Validator(
+          // Not CLI::CheckedTransformer: its message lists the map ({any->3,...}).
+          [scopes](std::string& value) -> std::string {
+            std::string word = value;
+            for (char& c : word) {
+              c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+            auto it = scopes.find(word);
+            if (it == scopes.end()) {
+              return "'" + value + "' is not host, domain, prefix or any";
+            }
+            value = std::to_string(static_cast<int>(it->second));
+            return {};
+          },
+          ""))
       ->type_name("host|domain|prefix|any");
   app.add_option("--include", config.scope.include,
                  "Follow only URLs matching one of these RE2 patterns (repeatable)")
@@ -59,37 +82,35 @@ int crawl_main(int argc, char** argv) {
       ->type_name("REGEX");
   app.add_option("--max-depth", config.max_depth, "Links followed from a seed at most")
       ->capture_default_str()
-      ->check(CLI::Range(0, 1 << 30));
-  app.add_option("--max-pages", config.max_pages,
-                 "Stop after fetching this many pages (0: no limit)")
-      ->check(CLI::Range(static_cast<uint64_t>(0), static_cast<uint64_t>(1) << 50));
+      ->type_name("N")
+      ->check(count_in(0, 1 << 30));
+  app.add_option("--max-pages", config.max_pages, "Stop after fetching N pages (default: no limit)")
+      ->type_name("N")
+      ->check(count_in(0, static_cast<uint64_t>(1) << 50));
   app.add_flag("--assets", config.assets,
                "Also fetch page assets: images, scripts, stylesheets, <source>");
   app.add_flag("--strip-query", config.strip_query, "Drop the query part of every URL");
   app.add_option("--drop-params", config.drop_params,
-                 "Drop query parameters whose name fully matches this RE2 pattern (e.g. "
-                 "'utm_.*')")
+                 "Drop query parameters whose name matches (e.g. 'utm_.*')")
       ->type_name("REGEX");
   app.add_flag("--no-robots", no_robots, "Do not fetch or obey robots.txt");
-  app.add_flag("--sitemaps", config.sitemaps,
-               "Also take seeds from the seed hosts' sitemaps: those named by Sitemap: lines in "
-               "robots.txt and /sitemap.xml (plain or gzip, sitemap indexes followed)");
+  app.add_flag("--sitemaps", config.sitemaps, "Also take seeds from the seed hosts' sitemaps");
   app.add_flag("-j,--json", config.json, "Print one JSON object per page (JSON Lines)");
   app.add_option("-w,--write-out", config.write_out,
-                 "Print FORMAT for each page (curl's variables; @FILE reads it from a file)")
+                 "Print FORMAT for each page (curl's variables; @FILE reads it)")
       ->type_name("FORMAT");
   app.add_option("-o,--output-dir", config.output_dir,
-                 "Mirror pages into DIR/HOST/PATH (index.html for a path ending in '/')")
+                 "Mirror pages into DIR/HOST/PATH (index.html for '/')")
       ->type_name("DIR");
   app.add_option("--warc", config.warc,
-                 "Archive every fetch in this WARC/1.1 file (gzip members; appended to)")
-      ->type_name("FILE.warc.gz");
+                 "Archive every fetch in WARC/1.1 FILE (.warc.gz; appended to)")
+      ->type_name("FILE");
   app.add_option("--state", config.state_dir,
-                 "Keep the frontier and seen URLs in DIR/state.sqlite: a killed crawl run again "
-                 "with the same command resumes")
+                 "Keep the crawl's state in DIR: the same command run again resumes")
       ->type_name("DIR");
-  app.add_flag("-s,--silent", config.silent, "No error lines on stderr");
-  app.add_flag("--stats", config.stats, "Print a summary line on stderr at the end");
+  app.add_flag("-s,--silent", config.silent, "No progress, summary or error lines on stderr");
+  app.add_flag("--stats", config.stats,
+               "Print the summary line also when stderr is not a terminal");
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args);

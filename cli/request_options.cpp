@@ -49,32 +49,6 @@ std::string read_file(const std::string& path, const std::string& option) {
 
 }  // namespace
 
-std::chrono::milliseconds parse_milliseconds(const std::string& text, const std::string& option) {
-  char* end = nullptr;
-  double seconds = std::strtod(text.c_str(), &end);
-  if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(seconds) || seconds < 0 ||
-      seconds > 1e7) {
-    throw UsageError(option + ": '" + text + "' is not a number of seconds");
-  }
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
-}
-
-std::chrono::milliseconds parse_duration(const std::string& text, const std::string& option) {
-  std::size_t digits = text.find_first_not_of("0123456789.");
-  std::string number = text.substr(0, digits);
-  std::string unit = digits == std::string::npos ? "" : text.substr(digits);
-  double scale = unit.empty() || unit == "s" ? 1.0
-                 : unit == "ms"              ? 0.001
-                 : unit == "m"               ? 60.0
-                 : unit == "h"               ? 3600.0
-                                             : -1.0;
-  if (scale < 0 || number.empty()) {
-    throw UsageError(option + ": '" + text + "' is not a duration (like 30s, 2m, 500ms)");
-  }
-  std::chrono::milliseconds ms = parse_milliseconds(number, option);
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(ms.count() * scale)));
-}
-
 void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool with_rate) {
   auto seconds = [&app](const std::string& name, std::chrono::milliseconds& target,
                         const std::string& help) {
@@ -91,29 +65,24 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_option("-X,--request", o.method, "Request method (default GET, or POST with -d)")
       ->type_name("METHOD");
   app.add_option("-H,--header", o.headers,
-                 "Extra header 'Name: value' (repeatable; 'Name:' removes a default header, "
-                 "'Name;' sends it empty)")
+                 "Extra header 'Name: value' ('Name:' removes one; repeatable)")
       ->allow_extra_args(false)
       ->type_name("HEADER");
-  app.add_option("-d,--data", a.data,
-                 "Send DATA as a POST body (repeatable, joined with '&'; @FILE reads a file "
-                 "without its newlines, @- stdin)")
+  app.add_option("-d,--data", a.data, "POST DATA (repeatable, joined with '&'; @FILE, @- stdin)")
       ->allow_extra_args(false)
       ->type_name("DATA");
   app.add_option("--data-binary", a.data_binary,
-                 "Send DATA as a POST body as is (@FILE reads a file byte for byte)")
+                 "POST DATA as is (@FILE reads a file byte for byte)")
       ->allow_extra_args(false)
       ->type_name("DATA");
   app.add_option("-A,--user-agent", o.user_agent, "User-Agent header")
       ->capture_default_str()
       ->type_name("STRING");
   app.add_flag("-I,--head", o.head, "Send HEAD requests (fetch mode prints the headers)");
-  app.add_option("-u,--user", o.user,
-                 "Credentials USER:PASSWORD (not sent to another host after a redirect)")
+  app.add_option("-u,--user", o.user, "Credentials (never sent to another host after a redirect)")
       ->type_name("USER:PASSWORD");
   app.add_option("-b,--cookie", o.cookies,
-                 "Send cookies: 'name=value; ...', or read a cookie FILE (repeatable); the "
-                 "run shares one cookie jar")
+                 "Send cookies 'name=value; ...' or those of FILE (repeatable)")
       ->allow_extra_args(false)
       ->type_name("DATA|FILE");
   app.add_option("--cookie-jar", o.cookie_jar, "Write the run's cookies to FILE at the end")
@@ -123,67 +92,65 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_flag("--no-location{false}", o.follow_redirects, "Do not follow redirects");
   app.add_option("--max-redirs", o.max_redirects, "Most redirects followed per URL")
       ->capture_default_str()
-      ->check(CLI::Range(0, 1000));
+      ->check(count_in(0, 1000));
   app.add_flag("--compressed{true},--raw{false}", o.compressed,
-               "Ask for compressed bodies (gzip, deflate, br, zstd) and decode them; the "
-               "default. --raw: neither ask nor decode");
+               "Ask for compressed bodies and decode them (default); --raw: not");
   app.add_flag("--http1.1{11}", o.http_version, "Use HTTP/1.1 only");
   app.add_flag("--http2{2}", o.http_version,
-               "Use HTTP/2 also for http:// (upgrade); over TLS it is the default, by ALPN");
+               "Use HTTP/2 also for http:// (over TLS it is the default)");
   app.add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates");
   app.add_option("--cacert", o.cacert, "CA certificates to verify peers with")->type_name("FILE");
   app.add_option("--capath", o.capath, "Folder of CA certificates")->type_name("DIR");
   app.add_option("-E,--cert", o.cert, "Client certificate (PEM)")->type_name("FILE");
   app.add_option("--key", o.key, "Private key of the client certificate")->type_name("FILE");
   app.add_option("-x,--proxy", o.proxy,
-                 "Use this proxy (default: http_proxy, https_proxy, ALL_PROXY from the "
-                 "environment)")
+                 "Use this proxy (default: http_proxy, https_proxy, ALL_PROXY)")
       ->type_name("URL");
   app.add_option("--noproxy", o.noproxy,
-                 "Hosts to reach without a proxy, comma-separated ('*': all; default: NO_PROXY)")
+                 "Hosts reached without a proxy ('*': all; default: NO_PROXY)")
       ->type_name("LIST");
-  seconds("-m,--max-time", o.max_time,
-          "Most SECONDS one URL may take, redirects included (default: no limit)");
-  seconds("--connect-timeout", o.connect_timeout, "Most SECONDS a connection may take to open");
-  app.add_option("--max-filesize", o.max_filesize,
-                 "Fail a URL whose body is larger than BYTES (default: no limit)")
-      ->type_name("BYTES")
-      ->check(CLI::NonNegativeNumber);
+  seconds("-m,--max-time", o.max_time, "Most time one URL may take (default: no limit)");
+  seconds("--connect-timeout", o.connect_timeout, "Most time a connection may take to open");
+  app.add_option(
+         "--max-filesize",
+         [&o](const CLI::results_t& r) {
+           o.max_filesize =
+               static_cast<decltype(o.max_filesize)>(parse_size(r.front(), "--max-filesize"));
+           return true;
+         },
+         "Fail a body larger than SIZE: 500, 10k, 5M, 1G (default: no limit)")
+      ->type_name("SIZE");
   app.add_option("--resolve", o.resolve,
-                 "Use ADDR for HOST:PORT instead of asking DNS (curl's syntax, repeatable)")
+                 "Use ADDR for HOST:PORT, not DNS (curl's syntax, repeatable)")
       ->allow_extra_args(false)
       ->type_name("HOST:PORT:ADDR[,ADDR]");
-  app.add_option("--connect-to", o.connect_to,
-                 "Connect to HOST2:PORT2 for requests to HOST1:PORT1 (curl's syntax)")
+  app.add_option("--connect-to", o.connect_to, "Connect there for HOST1:PORT1 (curl's syntax)")
       ->allow_extra_args(false)
       ->type_name("HOST1:PORT1:HOST2:PORT2");
   app.add_flag("--no-coalesce{false}", o.coalesce,
-               "Open connections per host name, as curl does; by default http:// names that "
-               "resolve to the same single address share connections");
+               "Connections per host name, as curl (default: per address, http://)");
   app.add_flag("-4{4},--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
   app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
   app.add_flag("--fail", o.fail, "Count HTTP status 400 and above as a failure");
   app.add_option("--retry", o.retry.attempts,
-                 "Retry a failed URL up to N times (see --retry-on), with exponential backoff "
-                 "and full jitter; Retry-After is honoured")
+                 "Retry a failed URL up to N times, with backoff (default 0)")
       ->type_name("N")
-      ->check(CLI::Range(0, 1000));
+      ->check(count_in(0, 1000));
   app.add_option("--retry-on", a.retry_on,
-                 "What to retry, comma-separated: connect, reset, timeout, dns, 429, 5xx or a "
-                 "status code (default: connect,reset,timeout,429,5xx)")
+                 "Of connect,reset,timeout,dns,429,5xx,CODE (default: all but dns)")
       ->type_name("LIST");
   seconds("--retry-delay", o.retry.delay, "First backoff, doubled per retry (default 1)");
-  seconds("--retry-max-time", o.retry.max_time, "No retry starts after SECONDS (default: none)");
+  seconds("--retry-max-time", o.retry.max_time,
+          "No retry starts after this time (default: no limit)");
   if (with_rate) {
-    app.add_option("--rate", a.rate,
-                   "Start at most N requests per second, minute or hour in all: N[/s|/m|/h]")
+    app.add_option("--rate", a.rate, "Start at most N requests per second, minute or hour in all")
         ->type_name("N[/s|/m|/h]");
   }
   app.add_option("--dns-servers", a.dns->servers,
-                 "DNS servers to use instead of the system's: ADDR[:PORT][,...]")
+                 "DNS servers ADDR[:PORT],... instead of the system's")
       ->type_name("LIST");
   seconds("--dns-timeout", a.dns->timeout,
-          "Seconds before a DNS server is asked again (default 2; doubled per try)");
+          "Before a DNS server is asked again (default 2, doubled per try)");
 }
 
 void apply_request_options(RequestOptions& o, RequestArgs& a) {

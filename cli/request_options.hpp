@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/option_values.hpp"  // parse_duration, parse_milliseconds, parse_size
 #include "core/dns/resolver.hpp"
 #include "core/http/request.hpp"
 
@@ -25,12 +26,7 @@ struct RequestArgs {
 // with_rate: add fetch's --rate (bench mode has its own).
 void add_request_options(CLI::App& app, RequestOptions& options, RequestArgs& args,
                          bool with_rate = true);
-// "30s", "2m", "1h", "500ms", or plain seconds -> milliseconds; throws UsageError.
-std::chrono::milliseconds parse_duration(const std::string& text, const std::string& option);
 // After parsing: reads -d @FILE, checks values; throws UsageError naming the option.
 void apply_request_options(RequestOptions& options, RequestArgs& args);
-
-// "1.5" (seconds) -> 1500 ms; throws UsageError naming the option on anything else.
-std::chrono::milliseconds parse_milliseconds(const std::string& text, const std::string& option);
 
 }  // namespace greenfetch::cli

@@ -149,6 +149,33 @@ int Crawler::run() {
       },
       reactor);
 
+  // The live line: fields most important first (Progress leaves out what does not fit).
+  Clock::time_point started = Clock::now();
+  Progress progress(
+      m_err_fd, m_config.progress && !m_config.silent && ::isatty(m_err_fd) != 0,
+      [this, started] {
+        double secs = std::chrono::duration<double>(Clock::now() - started).count();
+        return std::vector<std::string>{
+            fmt::format("{} pages", m_pages),
+            fmt::format("{} queued", m_frontier->pending()),
+            fmt::format("{} in flight", m_in_flight),
+            fmt::format("{} hosts", m_frontier->host_count()),
+            fmt::format("{} failed", m_failed),
+            fmt::format("{} robots-skipped", m_skipped),
+            fmt::format("{:.0f}/s", secs > 0 ? static_cast<double>(m_pages) / secs : 0),
+            human_duration(secs)};
+      },
+      m_out_fd, reactor);
+  m_progress = &progress;
+  m_out.set_before_write([&progress](std::string_view data) { progress.before_output(data); });
+  struct Unhook {  // m_out outlives progress: its last flush must not call back
+    Crawler& c;
+    ~Unhook() {
+      c.m_out.set_before_write({});
+      c.m_progress = nullptr;
+    }
+  } unhook{*this};
+
   for (;;) {
     dispatch();
     if (m_in_flight == 0) {
@@ -179,12 +206,17 @@ int Crawler::run() {
     commit_state(true);
   }
   if (m_out.broken()) {
+    progress.clear();
     return 128 + SIGPIPE;
   }
-  if (m_config.stats) {
-    write_all(m_err_fd, fmt::format("greenfetch: crawl: {} pages, {} failed, {} skipped by "
-                                    "robots.txt, {} URLs still queued\n",
-                                    m_pages, m_failed, m_skipped, m_frontier->pending()));
+  std::string summary = fmt::format(
+      "greenfetch: crawl: {} pages, {} failed, {} skipped by robots.txt, {} URLs "
+      "still queued",
+      m_pages, m_failed, m_skipped, m_frontier->pending());
+  if (m_config.stats && !progress.live()) {
+    write_all(m_err_fd, summary + "\n");
+  } else {
+    progress.finish(summary);  // on a terminal by default
   }
   if (interrupt.interrupted()) {
     if (!m_config.silent) {

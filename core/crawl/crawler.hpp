@@ -35,8 +35,9 @@ struct CrawlConfig {
   std::string output_dir;                // -o DIR: mirror pages there
   std::string warc;                      // --warc FILE.warc.gz
   std::string state_dir;                 // --state DIR
-  bool silent = false;                   // -s: no error lines on stderr
+  bool silent = false;                   // -s: no progress line, no error lines on stderr
   bool stats = false;                    // --stats: a summary line on stderr at the end
+  bool progress = true;                  // the live line on stderr, when it is a terminal
   RequestOptions request;
   ResolverOptions dns;
 };

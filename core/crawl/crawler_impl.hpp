@@ -28,6 +28,7 @@
 #include "core/http/client.hpp"
 #include "core/output/output.hpp"
 #include "core/output/output_mark.hpp"
+#include "core/output/progress.hpp"
 #include "core/output/write_out.hpp"
 #include "core/url/normalize.hpp"
 
@@ -109,6 +110,7 @@ class Crawler {
   std::optional<CrawlFrontier> m_frontier;
   Waiter* m_waiter = nullptr;
   std::optional<Timer> m_flush_timer;
+  Progress* m_progress = nullptr;  // the live line on a terminal's stderr, while run() runs
   bool m_stopping = false;
   std::size_t m_in_flight = 0;
   uint64_t m_dispatched = 0;  // pages started (for --max-pages)

@@ -69,6 +69,9 @@ void Crawler::schedule_flush() {
 
 void Crawler::error_line(const std::string& url, const Response& r) {
   if (!m_config.silent) {
+    if (m_progress != nullptr) {
+      m_progress->clear();
+    }
     write_all(m_err_fd,
               fmt::format("greenfetch: {}: {}: {}\n", url, error_kind(r.error), r.error_message));
   }

@@ -12,6 +12,7 @@
 #include "core/engine/signals.hpp"
 #include "core/http/client.hpp"
 #include "core/http/host_limiter.hpp"
+#include "core/input/line_count.hpp"
 #include "core/input/url_source.hpp"
 #include "core/output/json_record.hpp"
 #include "core/output/output.hpp"
@@ -68,12 +69,17 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   HttpClientOptions client_options;
   client_options.max_connections = config.concurrency;
   start_client(resolver, client, config.dns, config.request, client_options, reactor);
+  bool live = config.progress && !config.silent && ::isatty(err_fd) != 0;
+  RunStats stats;
+  if (live) {
+    // Known at once when every input is a regular file; otherwise once all of it is read.
+    if (std::optional<uint64_t> lines = count_url_lines(config.input_files)) {
+      stats.total = config.urls.size() + *lines;
+    }
+  }
   UrlSource source(std::move(config.urls), config.input_files);
   GreenPool pool(config.concurrency, reactor);
   Output out(out_fd);
-  RunStats stats;
-  Progress progress(stats, err_fd, config.progress && !config.silent && ::isatty(err_fd) != 0,
-                    reactor);
 
   HostLimiter hosts(config.per_host, &pool);
   auto fetch_one = [&client, &hosts](SourceLine&& line) {
@@ -85,6 +91,21 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   GreenPool::ImapOptions imap_options;
   imap_options.ordered = !config.unordered;
   auto results = pool.imap(fetch_one, source, imap_options);
+  Progress progress(
+      err_fd, live,
+      [&] {
+        stats.waiting = hosts.waiting();
+        stats.in_flight =
+            results.in_flight() - std::min<uint64_t>(stats.waiting, results.in_flight());
+        stats.waiting_host = stats.waiting > 0 ? hosts.busiest_waiting_host() : std::string();
+        return Progress::fetch_fields(stats);
+      },
+      out_fd, reactor);
+  out.set_before_write([&progress](std::string_view data) { progress.before_output(data); });
+  struct UnhookOutput {  // out outlives progress: its last flush must not call back
+    Output& out;
+    ~UnhookOutput() { out.set_before_write({}); }
+  } unhook_output{out};
 
   // Ctrl-C: no new transfers; those in flight get a moment to finish, then are cancelled.
   Timer cancel_timer([&client] { client->cancel_all(); });
@@ -154,12 +175,15 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
     status = 2;
   }
   out.flush();
-  progress.clear();
   if (out.broken()) {
+    progress.clear();
     return 128 + SIGPIPE;
   }
-  if (config.stats) {
+  if (config.stats && !progress.live()) {
+    progress.clear();
     write_all(err_fd, "greenfetch: " + Progress::summary(stats) + "\n");
+  } else {
+    progress.finish("greenfetch: " + Progress::summary(stats));  // on a terminal by default
   }
   if (interrupt.interrupted()) {
     if (!config.silent) {

@@ -27,6 +27,7 @@ HostLimiter::Slot HostLimiter::acquire(std::string_view url) {
   if (h.active >= m_per_host) {
     Waiter w;
     h.waiters.push_back(&w);
+    ++m_waiting;
     if (m_pool != nullptr) {
       m_pool->lend_slot();
     }
@@ -45,6 +46,18 @@ std::size_t HostLimiter::active(std::string_view url) const {
   return it == m_hosts.end() ? 0 : it->second.active;
 }
 
+std::string HostLimiter::busiest_waiting_host() const {
+  const std::string* best = nullptr;
+  std::size_t most = 0;
+  for (const auto& [key, h] : m_hosts) {
+    if (h.waiters.size() > most) {
+      most = h.waiters.size();
+      best = &key;
+    }
+  }
+  return best == nullptr ? std::string() : *best;
+}
+
 void HostLimiter::release(const std::string& host) {
   auto it = m_hosts.find(host);
   if (it == m_hosts.end()) {
@@ -54,6 +67,7 @@ void HostLimiter::release(const std::string& host) {
   if (!h.waiters.empty()) {
     Waiter* w = h.waiters.front();
     h.waiters.pop_front();
+    --m_waiting;
     w->post();
     return;
   }

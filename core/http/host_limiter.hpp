@@ -42,6 +42,10 @@ class HostLimiter {
   // held until the returned object is destroyed.
   Slot acquire(std::string_view url);
   std::size_t active(std::string_view url) const;
+  // URLs waiting for their host now, over all hosts.
+  std::size_t waiting() const { return m_waiting; }
+  // The host with the most URLs waiting ("" when none wait); looks at every busy host.
+  std::string busiest_waiting_host() const;
 
   // The host part of a URL, lower-cased, with its port if one is given ("" if none).
   static std::string host_key(std::string_view url);
@@ -56,6 +60,7 @@ class HostLimiter {
   std::size_t m_per_host;
   GreenPool* m_pool;
   std::unordered_map<std::string, Host> m_hosts;
+  std::size_t m_waiting = 0;
 };
 
 }  // namespace greenfetch

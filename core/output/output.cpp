@@ -24,6 +24,9 @@ void Output::write(std::string_view data) {
 }
 
 void Output::flush() {
+  if (m_before_write && !m_broken && !m_buffer.empty()) {
+    m_before_write(m_buffer);
+  }
   std::size_t done = 0;
   while (!m_broken && done < m_buffer.size()) {
     ssize_t n = ::write(m_fd, m_buffer.data() + done, m_buffer.size() - done);

@@ -3,6 +3,7 @@
 // quietly when a reader such as `head -1` goes away.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ class Output {
 
   void write(std::string_view data);
   void flush();
+  // Called with the bytes each time before they go to the fd (the progress line steps aside).
+  void set_before_write(std::function<void(std::string_view)> hook) {
+    m_before_write = std::move(hook);
+  }
   // True once a write failed (the reader closed the pipe, the disk is full, ...).
   bool broken() const { return m_broken; }
   int error() const { return m_errno; }
@@ -25,6 +30,7 @@ class Output {
   int m_fd;
   std::size_t m_limit;
   std::string m_buffer;
+  std::function<void(std::string_view)> m_before_write;
   bool m_broken = false;
   int m_errno = 0;
 };

@@ -41,9 +41,15 @@ def the_server_never_sees_more_than_n_requests_at_once():
         check(p.stdout.count(b"200\n") == 200, p.stdout[:200])
         stats = run([GF, h.url("/stats")]).stdout.decode()
         check('"max_concurrent": 7' in stats, stats)
-        # The default per-host cap (6) binds before the pool when every URL is one host.
+        # No hidden per-host cap by default: -c alone decides, as curl's --parallel-max does.
         run([GF, "-s", h.url("/stats/reset")])
         p = run([GF, "-c", "7", "-w", "%{http_code}\\n"], stdin=urls)
+        check(p.returncode == 0, p.stderr)
+        stats = run([GF, h.url("/stats")]).stdout.decode()
+        check('"max_concurrent": 7' in stats, stats)
+        # --per-host binds before the pool when every URL is one host.
+        run([GF, "-s", h.url("/stats/reset")])
+        p = run([GF, "-c", "7", "--per-host", "6", "-w", "%{http_code}\\n"], stdin=urls)
         check(p.returncode == 0, p.stderr)
         stats = run([GF, h.url("/stats")]).stdout.decode()
         check('"max_concurrent": 6' in stats, stats)
