@@ -118,7 +118,7 @@ int bench_main(int argc, char** argv) {
       "  greenfetch bench -n 10000 -c 100 http://127.0.0.1:8080/    closed model, like wrk\n"
       "  greenfetch bench --rate 2000 -z 30s http://127.0.0.1:8080/  open model, fixed rate\n"
       "  greenfetch bench --http2 --streams 10 -j https://host/      JSON summary\n"
-      "  greenfetch bench report a.hdr b.hdr --html report.html     merge results files\n"
+      "  greenfetch bench report a.hdr b.hdr                        merge results files\n"
       "\n"
       "Without --rate the load is a closed model (as fast as -c allows, like wrk); with\n"
       "--rate requests start on a fixed schedule and latency counts from when each should\n"
