@@ -30,6 +30,11 @@ std::chrono::milliseconds parse_duration(const std::string& text, const std::str
 // After parsing: reads -d @FILE, checks values; throws UsageError naming the option.
 void apply_request_options(RequestOptions& options, RequestArgs& args);
 
+// -H: throws UsageError unless header is "Name: value", "Name:" or "Name;".
+void check_header(const std::string& header);
+// --retry-on LIST into r (what is not listed is not retried); throws UsageError naming the item.
+void parse_retry_on(const std::string& text, RetryOptions& r);
+
 // "1.5" (seconds) -> 1500 ms; throws UsageError naming the option on anything else.
 std::chrono::milliseconds parse_milliseconds(const std::string& text, const std::string& option);
 
