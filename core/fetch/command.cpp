@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "core/engine/fd_limit.hpp"
 #include "core/engine/green_pool.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/signals.hpp"
@@ -86,6 +87,9 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   if (!config.output_dir.empty()) {
     save_dir.emplace(config.output_dir);
   }
+
+  // Every transfer holds a socket: fit -c to the descriptor limit rather than fail connects.
+  config.concurrency = fit_concurrency(config.concurrency, err_fd);
 
   Reactor reactor;
   std::optional<Resolver> resolver;
