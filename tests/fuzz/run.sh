@@ -32,6 +32,11 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 cmake --build "$build" --target "fuzz_$name"
 mkdir -p "$build/fuzz-corpus/$name" "$build/fuzz-crashes/$name"
+# Targets that write files (warc_resume, state_resume) put them in TMPDIR: a tmpfs spares the
+# disk's fsyncs (about 20 times faster).
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 # The first corpus directory receives new inputs; the seeds are only read.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \

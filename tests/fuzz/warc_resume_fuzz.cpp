@@ -34,7 +34,10 @@ struct Cleanup {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // The path first, so that it is destroyed after the cleanup that uses it.
+  static const std::string& path_first = warc_path();
   static Cleanup cleanup;
+  (void)path_first;
   const std::string& path = warc_path();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
