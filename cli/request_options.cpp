@@ -153,11 +153,46 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
           "Before a DNS server is asked again (default 2, doubled per try)");
 }
 
+void check_header(const std::string& header) {
+  if (header.find(':') == std::string::npos && header.find(';') == std::string::npos) {
+    throw UsageError("--header '" + header + "' is not of the form 'Name: value'");
+  }
+}
+
+void parse_retry_on(const std::string& text, RetryOptions& r) {
+  r.on_connect = r.on_reset = r.on_timeout = r.on_dns = r.on_429 = r.on_5xx = false;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    end = end == std::string::npos ? text.size() : end;
+    std::string item = text.substr(start, end - start);
+    char* num_end = nullptr;
+    long code = std::strtol(item.c_str(), &num_end, 10);
+    if (item == "connect") {
+      r.on_connect = true;
+    } else if (item == "reset") {
+      r.on_reset = true;
+    } else if (item == "timeout") {
+      r.on_timeout = true;
+    } else if (item == "dns") {
+      r.on_dns = true;
+    } else if (item == "429") {
+      r.on_429 = true;
+    } else if (item == "5xx") {
+      r.on_5xx = true;
+    } else if (!item.empty() && *num_end == '\0' && code >= 100 && code <= 999) {
+      r.statuses.push_back(code);
+    } else {
+      throw UsageError("--retry-on: '" + item + "' is not connect, reset, timeout, dns, " +
+                       "429, 5xx or a status code");
+    }
+    start = end + 1;
+  }
+}
+
 void apply_request_options(RequestOptions& o, RequestArgs& a) {
   for (const std::string& h : o.headers) {
-    if (h.find(':') == std::string::npos && h.find(';') == std::string::npos) {
-      throw UsageError("--header '" + h + "' is not of the form 'Name: value'");
-    }
+    check_header(h);
   }
   if (!a.data.empty() || !a.data_binary.empty()) {
     o.has_data = true;
@@ -186,35 +221,7 @@ void apply_request_options(RequestOptions& o, RequestArgs& a) {
     }
   }
   if (!a.retry_on.empty()) {
-    RetryOptions& r = o.retry;
-    r.on_connect = r.on_reset = r.on_timeout = r.on_dns = r.on_429 = r.on_5xx = false;
-    std::size_t start = 0;
-    while (start <= a.retry_on.size()) {
-      std::size_t end = a.retry_on.find(',', start);
-      end = end == std::string::npos ? a.retry_on.size() : end;
-      std::string item = a.retry_on.substr(start, end - start);
-      char* num_end = nullptr;
-      long code = std::strtol(item.c_str(), &num_end, 10);
-      if (item == "connect") {
-        r.on_connect = true;
-      } else if (item == "reset") {
-        r.on_reset = true;
-      } else if (item == "timeout") {
-        r.on_timeout = true;
-      } else if (item == "dns") {
-        r.on_dns = true;
-      } else if (item == "429") {
-        r.on_429 = true;
-      } else if (item == "5xx") {
-        r.on_5xx = true;
-      } else if (!item.empty() && *num_end == '\0' && code >= 100 && code <= 999) {
-        r.statuses.push_back(code);
-      } else {
-        throw UsageError("--retry-on: '" + item + "' is not connect, reset, timeout, dns, " +
-                         "429, 5xx or a status code");
-      }
-      start = end + 1;
-    }
+    parse_retry_on(a.retry_on, o.retry);
   }
   if (o.ip_resolve == 4) {
     a.dns->family = AF_INET;

@@ -29,4 +29,9 @@ void add_request_options(CLI::App& app, RequestOptions& options, RequestArgs& ar
 // After parsing: reads -d @FILE, checks values; throws UsageError naming the option.
 void apply_request_options(RequestOptions& options, RequestArgs& args);
 
+// -H: throws UsageError unless header is "Name: value", "Name:" or "Name;".
+void check_header(const std::string& header);
+// --retry-on LIST into r (what is not listed is not retried); throws UsageError naming the item.
+void parse_retry_on(const std::string& text, RetryOptions& r);
+
 }  // namespace greenfetch::cli

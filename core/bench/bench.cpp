@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/bench/hdr_codec.hpp"
+#include "core/engine/fd_limit.hpp"
 #include "core/engine/green_pool.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/waiter.hpp"
@@ -550,7 +551,9 @@ BenchResult run_bench(const BenchConfig& config) {
     start_client(resolver, client, config.dns, config.request, {}, reactor);
   }
   int threads = std::max(1, config.threads);
-  std::size_t concurrency = std::max<std::size_t>(config.concurrency, 1);
+  // Every request in flight holds a socket: fit -c to the descriptor limit (one warning).
+  std::size_t concurrency =
+      fit_concurrency(std::max<std::size_t>(config.concurrency, 1), STDERR_FILENO);
   if (static_cast<std::size_t>(threads) > concurrency) {
     threads = static_cast<int>(concurrency);
   }

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/crawl/crawler_impl.hpp"
+#include "core/engine/fd_limit.hpp"
 #include "core/engine/signals.hpp"
 #include "core/input/url_source.hpp"
 
@@ -229,6 +230,8 @@ int Crawler::run() {
 }
 
 int run_crawl(CrawlConfig config, int out_fd, int err_fd) {
+  // Every fetch in flight holds a socket: fit -c to the descriptor limit (one warning).
+  config.concurrency = fit_concurrency(config.concurrency, err_fd);
   Crawler crawler(config, out_fd, err_fd);
   return crawler.run();
 }

@@ -74,7 +74,8 @@ std::optional<Clock::duration> retry_after(const Response& r) {
       return std::nullopt;
     }
     time_t now = ::time(nullptr);
-    d = std::chrono::seconds(when > now ? when - now : 0);
+    // Cut before the conversion to nanoseconds, which a far date would overflow.
+    d = std::chrono::seconds(std::clamp<time_t>(when - now, 0, k_max_retry_after.count()));
   }
   return std::min<Clock::duration>(d, k_max_retry_after);
 }

@@ -58,8 +58,14 @@ class GreenPool {
   // Source: any object with `std::optional<T> next()` (it may suspend); it is pulled lazily by
   // a feeder green thread. Fn: T -> R. The returned object must stay where it is created.
   template <class Source, class Fn>
-  Imap<Source, Fn> imap(Fn fn, Source& source, ImapOptions options = {}) {
+  Imap<Source, Fn> imap(Fn fn, Source& source, ImapOptions options) {
     return Imap<Source, Fn>(*this, std::move(fn), source, options);
+  }
+  // The same with the default options. (An overload, not a default argument: clang 14, which
+  // builds the fuzz targets, refuses `= {}` for a nested struct with member initializers.)
+  template <class Source, class Fn>
+  Imap<Source, Fn> imap(Fn fn, Source& source) {
+    return imap(std::move(fn), source, ImapOptions{});
   }
 
  private:

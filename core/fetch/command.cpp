@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "core/engine/fd_limit.hpp"
 #include "core/engine/green_pool.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/signals.hpp"
@@ -32,14 +33,39 @@ struct Fetched {
   std::string origin;  // input file of the URL, empty for a command-line argument
 };
 
+// text with its control characters written as \xHH, for an error line on a terminal.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string error_line(const Fetched& f) {
   const Response& r = f.response;
   std::string where;
   if (r.line > 0) {
     where = fmt::format("{}:{}: ", f.origin, r.line);
   }
-  return fmt::format("greenfetch: {}{}: {}: {}\n", where, r.url, error_kind(r.error),
+  return fmt::format("greenfetch: {}{}: {}: {}\n", where, printable(r.url), error_kind(r.error),
                      r.error_message);
+}
+
+// The result of an input line that is not a URL: nothing was requested for it.
+Response invalid_line(const SourceLine& line) {
+  Response r;
+  r.url = line.request.url;
+  r.line = line.request.line;
+  r.error = Error::invalid_url;
+  r.error_message = line.invalid;
+  r.curl_code = CURLE_URL_MALFORMAT;
+  return r;
 }
 
 }  // namespace
@@ -63,6 +89,9 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
     save_dir.emplace(config.output_dir);
   }
 
+  // Every transfer holds a socket: fit -c to the descriptor limit rather than fail connects.
+  config.concurrency = fit_concurrency(config.concurrency, err_fd);
+
   Reactor reactor;
   std::optional<Resolver> resolver;
   std::optional<HttpClient> client;
@@ -83,6 +112,11 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
 
   HostLimiter hosts(config.per_host, &pool);
   auto fetch_one = [&client, &hosts](SourceLine&& line) {
+    if (!line.invalid.empty()) {
+      Fetched f{invalid_line(line), std::move(line.origin)};
+      f.response.urlnum = line.urlnum;
+      return f;
+    }
     HostLimiter::Slot slot = hosts.acquire(line.request.url);
     Fetched f{client->fetch(line.request), std::move(line.origin)};
     f.response.urlnum = line.urlnum;

@@ -10,6 +10,15 @@
 
 namespace greenfetch {
 
+namespace {
+
+// Retry-After values are cut to this before they become nanoseconds: "Retry-After:
+// 500000000000000" or a date in the year 9999 overflowed the conversion (found by
+// tests/fuzz/retry_after_fuzz.cpp). It bounds the arithmetic, not the policy.
+constexpr std::chrono::seconds k_longest_retry_after{366L * 24 * 3600};
+
+}  // namespace
+
 bool should_retry(const RetryOptions& o, const Response& r) {
   switch (r.error) {
     case Error::connect:
@@ -44,11 +53,12 @@ Clock::duration retry_delay(const RetryOptions& o, const Response& r, int retry,
     char* end = nullptr;
     long seconds = std::strtol(value.c_str(), &end, 10);
     if (end != value.c_str() && *end == '\0' && seconds >= 0) {
-      return std::chrono::seconds(seconds);
+      return std::chrono::seconds(std::min<long>(seconds, k_longest_retry_after.count()));
     }
     time_t when = curl_getdate(value.c_str(), nullptr);
     if (when != -1) {
-      return std::chrono::seconds(std::max<time_t>(0, when - std::time(nullptr)));
+      return std::chrono::seconds(
+          std::clamp<time_t>(when - std::time(nullptr), 0, k_longest_retry_after.count()));
     }
   }
   // Exponential backoff with full jitter: uniform in [0, min(max_delay, delay * 2^retry)].

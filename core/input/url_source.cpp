@@ -4,6 +4,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -17,6 +19,7 @@ namespace greenfetch {
 namespace {
 
 constexpr std::size_t k_read_size = 64 * 1024;
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
 
 // Posts a waiter when its fd becomes readable.
 class ReadableWatch final : public FdHandler {
@@ -38,6 +41,25 @@ void wait_readable(int fd) {
 }
 
 }  // namespace
+
+InputLine parse_input_line(std::string_view line) {
+  InputLine out;
+  std::string_view text = trim_line(line);
+  if (text.empty() || text.front() == '#') {
+    return out;
+  }
+  out.url = text;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out.kind = InputLine::Kind::invalid;
+      out.error = fmt::format("control character 0x{:02x} in the URL", byte);
+      return out;
+    }
+  }
+  out.kind = InputLine::Kind::url;
+  return out;
+}
 
 LineReader::LineReader(int fd, std::string name)
     : m_fd(fd),
@@ -89,21 +111,26 @@ bool LineReader::fill() {
   return n > 0;
 }
 
+std::string LineReader::take_line(std::string line) {
+  if (++m_line == 1 && line.starts_with(k_utf8_bom)) {
+    line.erase(0, k_utf8_bom.size());
+  }
+  return line;
+}
+
 std::optional<std::string> LineReader::next_line() {
   for (;;) {
     std::size_t nl = m_buffer.find('\n', m_pos);
     if (nl != std::string::npos) {
       std::string line = m_buffer.substr(m_pos, nl - m_pos);
       m_pos = nl + 1;
-      ++m_line;
-      return line;
+      return take_line(std::move(line));
     }
     if (!fill()) {
       if (m_pos < m_buffer.size()) {  // a last line without '\n'
         std::string line = m_buffer.substr(m_pos);
         m_pos = m_buffer.size();
-        ++m_line;
-        return line;
+        return take_line(std::move(line));
       }
       return std::nullopt;
     }
@@ -135,12 +162,13 @@ std::optional<SourceLine> UrlSource::next() {
   while (m_next_reader < m_readers.size()) {
     LineReader& r = m_readers[m_next_reader];
     while (std::optional<std::string> line = r.next_line()) {
-      std::string_view text = trim_line(*line);
-      if (text.empty() || text.front() == '#') {
+      InputLine in = parse_input_line(*line);
+      if (in.kind == InputLine::Kind::skip) {
         continue;
       }
       SourceLine s;
-      s.request.url.assign(text);
+      s.request.url.assign(in.url);
+      s.invalid = std::move(in.error);
       s.request.line = r.line_number();
       s.origin = r.name();
       s.urlnum = m_count++;

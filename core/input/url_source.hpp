@@ -1,12 +1,16 @@
 // The URLs of a run as a lazily read stream: command-line arguments first, then each input
-// file (or stdin) line by line. Blank lines and '#' comments are skipped. A pipe is read only
-// when the reactor says it is readable, so a slow producer never blocks the other transfers.
+// file (or stdin) line by line. Blank lines and '#' comments are skipped, and so is a UTF-8
+// byte-order mark at the start of a file. A line holding a control character (a NUL byte, a
+// CR inside the line, ...) is handed on marked invalid, so that it fails as invalid_url
+// naming its file and line instead of being cut short and fetched. A pipe is read only when
+// the reactor says it is readable, so a slow producer never blocks the other transfers.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/engine/unique_fd.hpp"
@@ -20,6 +24,18 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What one line of an input file holds.
+struct InputLine {
+  enum class Kind { skip, url, invalid };
+  Kind kind = Kind::skip;  // skip: blank or a '#' comment
+  std::string_view url;    // the URL, trimmed (url and invalid)
+  std::string error;       // invalid: why the line is not a URL
+};
+
+// Classifies one line (without its '\n'): blanks and tabs at either end and a CR before the
+// end are trimmed; any other byte below 0x20, or 0x7f, makes the line invalid.
+InputLine parse_input_line(std::string_view line);
+
 // Reads lines from one file descriptor.
 class LineReader {
  public:
@@ -30,14 +46,15 @@ class LineReader {
   LineReader(const LineReader&) = delete;
   ~LineReader();
 
-  // The next line without its end-of-line, or nullopt at end of input. Throws
-  // std::runtime_error (naming the input) on a read error.
+  // The next line without its end-of-line (nor, for the first line, a UTF-8 byte-order mark),
+  // or nullopt at end of input. Throws std::runtime_error (naming the input) on a read error.
   std::optional<std::string> next_line();
   uint64_t line_number() const { return m_line; }
   const std::string& name() const { return m_name; }
 
  private:
   bool fill();
+  std::string take_line(std::string line);  // counts it; drops a BOM from line 1
 
   int m_fd;
   bool m_owned;
@@ -53,6 +70,7 @@ struct SourceLine {
   Request request;
   std::string origin;   // "-", a file name, or empty for a command-line argument
   uint64_t urlnum = 0;  // 0-based index of the URL in the run
+  std::string invalid;  // non-empty: why the line is not a URL; nothing is to be fetched for it
 };
 
 class UrlSource {

@@ -287,7 +287,14 @@ std::optional<std::string> assemble(const CurlUrl& handle, const NormalizeOption
     c = ascii_lower(c);
   }
   if (const std::optional<std::string> zone = get_part(handle, CURLUPART_ZONEID)) {
-    // libcurl hands the IPv6 zone back separately ("[fe80::1]" and "eth0").
+    // libcurl hands the IPv6 zone back separately ("[fe80::1]" and "eth0"). It accepts any
+    // bytes there, which it then refuses when the normal form is parsed again (found by
+    // tests/fuzz/normalize_fuzz.cpp): only an interface name or number is a zone.
+    if (zone->empty() ||
+        zone->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789-._~") != std::string::npos) {
+      return std::nullopt;
+    }
     if (host->size() >= 2 && host->back() == ']') {
       host->pop_back();
       *host += "%25" + normalize_percent(*zone, Component::userinfo) + "]";

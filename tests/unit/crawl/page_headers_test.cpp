@@ -46,6 +46,10 @@ TEST_CASE("greenfetch::retry_after") {
     r.headers = {{"Retry-After", "99999999999"}};
     CHECK(retry_after(r) == k_max_retry_after);
   }
+  SUBCASE("a far date is capped too, without overflow") {
+    r.headers = {{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"}};
+    CHECK(retry_after(r) == k_max_retry_after);
+  }
   SUBCASE("a date in the past is no pause") {
     r.headers = {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}};
     CHECK(retry_after(r) == Clock::duration::zero());

@@ -54,6 +54,12 @@ TEST_CASE("greenfetch::retry_delay") {
     r.headers = {{"retry-after", "7"}};
     CHECK(retry_delay(o, r, 0, random) == std::chrono::seconds(7));
   }
+  SUBCASE("a huge Retry-After is cut to a year, not overflowed") {
+    r.headers = {{"Retry-After", "500000000000000"}};
+    CHECK(retry_delay(o, r, 0, random) == std::chrono::seconds(366L * 24 * 3600));
+    r.headers = {{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"}};
+    CHECK(retry_delay(o, r, 0, random) == std::chrono::seconds(366L * 24 * 3600));
+  }
   SUBCASE("Retry-After as a date in the past is no wait") {
     r.headers = {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}};
     CHECK(retry_delay(o, r, 3, random) == Clock::duration::zero());

@@ -1,0 +1,1 @@
+DROP TABLE urls; CREATE TABLE urls(id INTEGER PRIMARY KEY, url, depth, referrer, state); INSERT INTO urls VALUES (1, NULL, 'x', NULL, 7), (2, 'http://a.test/', -1, 5, 0), (3, x'00ff', 1e300, '', 1);

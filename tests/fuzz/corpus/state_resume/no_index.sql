@@ -1,0 +1,1 @@
+CREATE TABLE junk(x); DROP INDEX urls_open;

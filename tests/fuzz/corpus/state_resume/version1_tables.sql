@@ -1,0 +1,1 @@
+DROP TABLE outputs; DROP TABLE run;
