@@ -68,7 +68,7 @@ int bench_main(int argc, char** argv) {
   app.add_option("--streams", config.streams,
                  "With --http2: requests multiplexed per connection (as h2load -m)")
       ->check(CLI::Range(1, 1000));
-  app.add_flag("-j,--json", json, "Print the summary as one JSON document");
+  app.add_flag("-j,--json-summary", json, "Print the summary as one JSON document");
   RequestArgs request_args;
   request_args.dns = &config.dns;
   add_request_options(app, config.request, request_args, /*with_rate=*/false);

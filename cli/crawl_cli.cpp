@@ -74,7 +74,7 @@ int crawl_main(int argc, char** argv) {
   app.add_flag("--sitemaps", config.sitemaps,
                "Also take seeds from the seed hosts' sitemaps: those named by Sitemap: lines in "
                "robots.txt and /sitemap.xml (plain or gzip, sitemap indexes followed)");
-  app.add_flag("-j,--json", config.json, "Print one JSON object per page (JSON Lines)");
+  app.add_flag("-j,--jsonl", config.json, "Print one JSON object per page (JSON Lines)");
   app.add_option("-w,--write-out", config.write_out,
                  "Print FORMAT for each page (curl's variables; @FILE reads it from a file)")
       ->type_name("FORMAT");

@@ -72,11 +72,20 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   GreenPool pool(config.concurrency, reactor);
   Output out(out_fd);
   RunStats stats;
-  Progress progress(stats, err_fd, config.progress && !config.silent && ::isatty(err_fd) != 0,
-                    reactor);
+  // -v writes whole lines on stderr: no progress line to mix with them.
+  Progress progress(
+      stats, err_fd,
+      config.progress && !config.silent && !config.request.verbose && ::isatty(err_fd) != 0,
+      reactor);
 
   HostLimiter hosts(config.per_host, &pool);
-  auto fetch_one = [&client, &hosts](SourceLine&& line) {
+  bool verbose = config.request.verbose;
+  auto fetch_one = [&client, &hosts, verbose](SourceLine&& line) {
+    if (verbose) {
+      line.request.label = line.origin.empty()
+                               ? fmt::format("[{}] ", line.urlnum + 1)
+                               : fmt::format("[{}:{}] ", line.origin, line.request.line);
+    }
     HostLimiter::Slot slot = hosts.acquire(line.request.url);
     Fetched f{client->fetch(line.request), std::move(line.origin)};
     f.response.urlnum = line.urlnum;
@@ -120,7 +129,7 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
       }
       if (!r.ok()) {
         ++stats.failed;
-        if (!config.silent) {
+        if (!config.silent || config.show_error) {
           progress.clear();
           write_all(err_fd, error_line(*f));
         }

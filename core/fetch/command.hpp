@@ -21,6 +21,7 @@ struct FetchConfig {
   bool json = false;                     // -j: one JSON object per URL
   bool json_body = false;                // --body: bodies inside the JSON records
   bool silent = false;                   // -s: no progress line, no error lines
+  bool show_error = false;               // -S: error lines even with -s
   bool stats = false;                    // --stats: a closing summary on stderr
   std::string output_dir;                // -o DIR: bodies into files there
   bool progress = true;                  // the live line on stderr, when it is a terminal
