@@ -428,11 +428,6 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
 }
 
 void apply_request_options(RequestOptions& o, RequestArgs& a) {
-  for (const std::string& h : o.headers) {
-    if (h.find(':') == std::string::npos && h.find(';') == std::string::npos) {
-      throw UsageError("--header '" + h + "' is not of the form 'Name: value'");
-    }
-  }
   std::vector<std::string> headers;
   for (std::string& h : o.headers) {
     if (h.starts_with("@")) {
@@ -442,6 +437,11 @@ void apply_request_options(RequestOptions& o, RequestArgs& a) {
     }
   }
   o.headers = std::move(headers);
+  for (const std::string& h : o.headers) {
+    if (h.find(':') == std::string::npos && h.find(';') == std::string::npos) {
+      throw UsageError("--header '" + h + "' is not of the form 'Name: value'");
+    }
+  }
   if (!a.data.empty()) {
     o.has_data = true;
     o.data = join_data(a.data);
