@@ -45,7 +45,7 @@ std::string error_line(const Fetched& f) {
 
 int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   ::signal(SIGPIPE, SIG_IGN);
-  if (config.urls.empty() && config.input_files.empty()) {
+  if (config.urls.empty() && config.input_files.empty() && config.config_files.empty()) {
     if (::isatty(STDIN_FILENO) != 0) {
       throw UsageError("no URL given: pass URLs as arguments, -i FILE, or pipe them on stdin");
     }
@@ -68,7 +68,7 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   HttpClientOptions client_options;
   client_options.max_connections = config.concurrency;
   start_client(resolver, client, config.dns, config.request, client_options, reactor);
-  UrlSource source(std::move(config.urls), config.input_files);
+  UrlSource source(std::move(config.urls), config.input_files, config.glob, config.config_files);
   GreenPool pool(config.concurrency, reactor);
   Output out(out_fd);
   RunStats stats;

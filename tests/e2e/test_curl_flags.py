@@ -350,5 +350,74 @@ def verbose_lines_are_whole_and_labelled():
         check(f"[{listed}:2] > GET /text/1 HTTP/1.1" in lines, lines)
 
 
+@harness.test
+def url_globs_expand_like_curls():
+    with HttpFixture() as h:
+        for pattern in ("/text/[1-3]", "/text/{a,b,c}x", "/text/[001-010:4]/{x,y}",
+                        "/text/[a-c]"):
+            g, c = both([], urls=[h.url(pattern)])
+            check(g.returncode == c.returncode == 0 and g.stdout == c.stdout, (pattern, g, c))
+        g, c = both([], urls=[h.url("/text/[1-2]"), h.url("/text/{z,y}")])
+        check(g.stdout == c.stdout == b"hello /text/1\nhello /text/2\nhello /text/z\n"
+              b"hello /text/y\n", (g.stdout, c.stdout))
+        # -g: brackets and braces as they are.
+        same_requests(["-g"], [h.url("/echo?a[]=1&b={x}")])
+        # A bad glob is refused before anything is fetched (curl: exit 3; greenfetch: 2).
+        g, c = both([], urls=[h.url("/text/a"), h.url("/text/[1-")])
+        check(g.returncode == 2 and c.returncode != 0 and b"[1-" in g.stderr, g.stderr)
+        check(g.stdout == b"", g.stdout)
+        # Input files are never globbed.
+        p = run([GF, "-i", "-"], stdin=h.url("/echo?q=[1-2]") + "\n")
+        check(p.returncode == 0 and json.loads(p.stdout)["query"] == "q=[1-2]", p)
+        # Streaming: a glob of ten million URLs starts at once and stops with the reader.
+        p = subprocess.Popen([GF, "-w", "%{url}\n", h.url("/text/[1-1000]/[1-10000]")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=harness.base_env(), start_new_session=True)
+        first = p.stdout.readline()
+        p.stdout.close()
+        try:
+            p.wait(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        check(first == (h.url("/text/1/1") + "\n").encode(), first)
+        check(p.returncode == 141, ("exit after the reader left", p.returncode))
+
+
+@harness.test
+def config_file_options_and_url_lines():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        cfg = os.path.join(d, "gf.conf")
+        with open(cfg, "w") as f:
+            f.write("# a curl config file\n"
+                    "header = \"X-Conf: one two\"\n"
+                    "--user-agent \"agent \\\"q\\\"\"\n"
+                    "-e http://ref.test/\n"
+                    f"url = {h.url('/echo?n=1')}\n"
+                    f"url: \"{h.url('/echo?n=2')}\"\n"
+                    "silent\n")
+        gf = run([GF, "-K", cfg])
+        c = run([CURL, "-K", cfg])
+        check(gf.returncode == c.returncode == 0, (gf, c))
+        gr = [normalized(r) for r in records(gf.stdout)]
+        cr = [normalized(r) for r in records(c.stdout)]
+        check(len(gr) == 2 and gr == cr, (gr, cr))
+        ua = [r["headers"]["User-Agent"] for r in records(gf.stdout)]
+        check(ua == ['agent "q"'] * 2, ua)
+        check(gr[0]["headers"]["x-conf"] == "one two" and gr[0]["query"] == "n=1", gr)
+        # The config's URLs come after the arguments (curl: in -K's place; the same here).
+        g, c = both([h.url("/echo?n=0"), "-K", cfg])
+        check([r["query"] for r in records(g.stdout)] == ["n=0", "n=1", "n=2"] ==
+              [r["query"] for r in records(c.stdout)], (g.stdout, c.stdout))
+        bad = os.path.join(d, "bad.conf")
+        with open(bad, "w") as f:
+            f.write("silent\nuser-agent = \"open\n")
+        p = run([GF, "-K", bad, h.url("/echo")])
+        check(p.returncode == 2 and f"{bad}:2".encode() in p.stderr, p.stderr)
+        p = run([GF, "-K", os.path.join(d, "missing.conf"), h.url("/echo")])
+        check(p.returncode == 2 and b"missing.conf" in p.stderr, p.stderr)
+
+
 if __name__ == "__main__":
     harness.main()
