@@ -52,7 +52,8 @@ int fetch_main(int argc, char** argv, std::vector<std::string> config_files) {
                  "are skipped)")
       ->allow_extra_args(false)
       ->type_name("FILE");
-  app.add_flag("-g{false},--globoff{false}", config.glob,
+  bool globoff = false;
+  app.add_flag("-g,--globoff", globoff,
                "Take [] and {} in URL arguments as they are (by default they are curl's URL "
                "globs: {a,b}, [1-100], [001-100:10], [a-z]; -i lines are never globbed)");
   std::string unused_config;
@@ -86,6 +87,7 @@ int fetch_main(int argc, char** argv, std::vector<std::string> config_files) {
   add_request_options(app, config.request, request_args);
 
   auto configure = [&] {
+    config.glob = !globoff;
     apply_request_options(config.request, request_args);
     if (config.json_body && !config.json) {
       throw UsageError("--body goes with -j/--jsonl");
