@@ -20,6 +20,7 @@ args = harness.parse_args()
 GF = args.greenfetch
 CURL = shutil.which("curl")
 MICROSOCKS = shutil.which("microsocks")
+DANTED = shutil.which("danted") or (os.path.exists("/usr/sbin/danted") and "/usr/sbin/danted")
 
 # Headers that differ by design: the client's name, greenfetch's default Accept-Encoding
 # (curl needs --compressed), the port.
@@ -327,6 +328,57 @@ def socks_proxies():
         one_and_batch(["-x", proxy, "--proxy-user", "ann:pw"], h)
         g, c = both(["-x", proxy, "--proxy-user", "ann:wrong"], urls=[h.url("/echo")])
         check(g.returncode != 0 and c.returncode != 0, (g, c))
+
+
+class Dante:
+    """Debian's dante-server (danted) on 127.0.0.1, no authentication: the SOCKS4 proxy."""
+
+    def __init__(self, workdir):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        conf = os.path.join(workdir, "danted.conf")
+        user = "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+        with open(conf, "w") as f:
+            f.write(f"logoutput: stderr\ninternal: 127.0.0.1 port = {self.port}\n"
+                    "external: 127.0.0.1\nsocksmethod: none\nclientmethod: none\n"
+                    f"user.privileged: {user}\nuser.unprivileged: {user}\n"
+                    "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n"
+                    "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 protocol: tcp }\n")
+        self.proc = subprocess.Popen([DANTED, "-f", conf, "-N", "1"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("danted did not start")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            os.killpg(self.proc.pid, 9)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+
+@harness.test
+def socks4_proxies():
+    check(DANTED, "danted is not installed (.ci/install-deps: dante-server)")
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d, Dante(d) as proxy:
+        one_and_batch(["-x", f"socks4://127.0.0.1:{proxy.port}"], h)
+        g = run([GF, "-x", f"socks4://127.0.0.1:{proxy.port}", f"http://localhost:{h.port}/text/a"])
+        check(g.returncode == 0 and g.stdout == b"hello /text/a\n", g)
+        # dante refuses SOCKS4a (a name for the proxy to resolve): curl and greenfetch alike.
+        g, c = both(["-x", f"socks4a://127.0.0.1:{proxy.port}"],
+                    urls=[f"http://localhost:{h.port}/text/a"])
+        check((g.returncode == 0) == (c.returncode == 0), (g, c))
 
 
 @harness.test
