@@ -153,7 +153,7 @@ int bench_main(int argc, char** argv) {
                  "Requests in flight per connection (HTTP/2, as h2load -m)")
       ->type_name("N")
       ->check(count_in(1, 1000));
-  app.add_flag("-j,--json", json, "Print the summary as one JSON document");
+  app.add_flag("-j,--json-summary", json, "Print the summary as one JSON document");
   app.add_option("--fail-on", fail_on,
                  "Exit 1 if one holds: p99>200ms,errors>1%,rps<1000,dropped>0")
       ->type_name("EXPR");

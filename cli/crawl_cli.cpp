@@ -95,7 +95,7 @@ int crawl_main(int argc, char** argv) {
       ->type_name("REGEX");
   app.add_flag("--no-robots", no_robots, "Do not fetch or obey robots.txt");
   app.add_flag("--sitemaps", config.sitemaps, "Also take seeds from the seed hosts' sitemaps");
-  app.add_flag("-j,--json", config.json, "Print one JSON object per page (JSON Lines)");
+  app.add_flag("-j,--jsonl", config.json, "Print one JSON object per page (JSON Lines)");
   app.add_option("-w,--write-out", config.write_out,
                  "Print FORMAT for each page (curl's variables; @FILE reads it)")
       ->type_name("FORMAT");

@@ -1,7 +1,11 @@
 #include "cli/request_options.hpp"
 
 #include <fcntl.h>
+#include <strings.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cmath>
@@ -9,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/http/curl_handles.hpp"
 #include "core/http/rate_limiter.hpp"
 #include "core/input/url_source.hpp"
 
@@ -47,6 +52,193 @@ std::string read_file(const std::string& path, const std::string& option) {
   return data;
 }
 
+// curl_easy_escape, with '+' for a space as curl's --data-urlencode writes it.
+std::string urlencode(const std::string& s) {
+  CurlString escaped(curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size())));
+  if (!escaped) {
+    throw std::bad_alloc();
+  }
+  std::string out;
+  for (const char* c = escaped.get(); *c != '\0'; ++c) {
+    if (c[0] == '%' && c[1] == '2' && c[2] == '0') {
+      out += '+';
+      c += 2;
+    } else {
+      out += *c;
+    }
+  }
+  return out;
+}
+
+// One --data-urlencode value in curl's forms: "content", "=content", "name=content",
+// "@file", "name@file".
+std::string urlencoded_piece(const std::string& v) {
+  std::size_t eq = v.find('=');
+  std::size_t at = v.find('@');
+  if (at != std::string::npos && (eq == std::string::npos || at < eq)) {
+    std::string name = v.substr(0, at);
+    std::string content = urlencode(read_file(v.substr(at + 1), "--data-urlencode"));
+    return name.empty() ? content : name + "=" + content;
+  }
+  if (eq == std::string::npos) {
+    return urlencode(v);
+  }
+  std::string name = v.substr(0, eq);
+  std::string content = urlencode(v.substr(eq + 1));
+  return name.empty() ? content : name + "=" + content;
+}
+
+// The body of -d, --data-binary, --data-raw, --data-urlencode and --json, joined as curl
+// 7.88 does: with '&', except that a --json piece is appended as it is.
+std::string join_data(const std::vector<std::pair<RequestArgs::DataKind, std::string>>& pieces) {
+  using Kind = RequestArgs::DataKind;
+  std::string body;
+  bool first = true;
+  for (const auto& [kind, d] : pieces) {
+    bool from_file = !d.empty() && d.front() == '@';
+    std::string part;
+    switch (kind) {
+      case Kind::data:
+        part = from_file ? read_file(d.substr(1), "--data") : d;
+        if (from_file) {
+          // Like curl -d @file: carriage returns and newlines are stripped.
+          std::erase_if(part, [](char c) { return c == '\r' || c == '\n'; });
+        }
+        break;
+      case Kind::binary:
+        part = from_file ? read_file(d.substr(1), "--data-binary") : d;
+        break;
+      case Kind::raw:
+        part = d;
+        break;
+      case Kind::urlencode:
+        part = urlencoded_piece(d);
+        break;
+      case Kind::json:
+        part = from_file ? read_file(d.substr(1), "--json") : d;
+        break;
+    }
+    if (!first && kind != Kind::json) {
+      body += '&';
+    }
+    body += part;
+    first = false;
+  }
+  return body;
+}
+
+// -F NAME=VALUE, NAME=@FILE, NAME=<FILE, each with optional ;type=T and ;filename=F.
+FormPart parse_form(const std::string& v) {
+  std::size_t eq = v.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw UsageError("-F '" + v + "' is not of the form NAME=VALUE, NAME=@FILE or NAME=<FILE");
+  }
+  FormPart p;
+  p.name = v.substr(0, eq);
+  std::string rest = v.substr(eq + 1);
+  if (!rest.empty() && (rest.front() == '@' || rest.front() == '<')) {
+    p.file = rest.front() == '@';
+    p.file_contents = rest.front() == '<';
+    rest.erase(0, 1);
+  }
+  // Parameters after the value: ";type=..." and ";filename=..." (curl's most used ones).
+  for (;;) {
+    std::size_t semi = rest.rfind(';');
+    if (semi == std::string::npos) {
+      break;
+    }
+    std::string param = rest.substr(semi + 1);
+    if (param.starts_with("type=")) {
+      p.type = param.substr(5);
+    } else if (param.starts_with("filename=")) {
+      p.filename = param.substr(9);
+    } else {
+      break;
+    }
+    rest.erase(semi);
+  }
+  p.value = rest;
+  if ((p.file || p.file_contents) && ::access(p.value.c_str(), R_OK) != 0) {
+    throw UsageError("-F " + p.name + ": cannot read '" + p.value + "': " + std::strerror(errno));
+  }
+  return p;
+}
+
+// "100", "10k", "5M", "1G" (curl's 1024 multiples) -> bytes; throws UsageError naming option.
+int64_t parse_size(const std::string& text, const std::string& option) {
+  char* end = nullptr;
+  double n = std::strtod(text.c_str(), &end);
+  std::string unit = end != nullptr ? std::string(end) : "";
+  double scale = unit.empty()                 ? 1.0
+                 : unit == "k" || unit == "K" ? 1024.0
+                 : unit == "m" || unit == "M" ? 1024.0 * 1024
+                 : unit == "g" || unit == "G" ? 1024.0 * 1024 * 1024
+                                              : -1.0;
+  if (text.empty() || end == text.c_str() || scale < 0 || !std::isfinite(n) || n < 0 ||
+      n * scale > 9e18) {
+    throw UsageError(option + ": '" + text + "' is not a size (like 500, 10k, 5M, 1G)");
+  }
+  return static_cast<int64_t>(n * scale);
+}
+
+// -u USER without a password: asks for it on the terminal as curl does ("Enter host
+// password for user 'USER':", no echo). Without a terminal the password is empty, which is
+// what curl sends when its terminal read finds nothing.
+std::string ask_password(const std::string& user) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return {};
+  }
+  std::string prompt = "Enter host password for user '" + user + "':";
+  (void)!::write(fd, prompt.data(), prompt.size());
+  termios saved{};
+  bool restore = ::tcgetattr(fd, &saved) == 0;
+  if (restore) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string password;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n' && c != '\r' && password.size() < 4096) {
+    password += c;
+  }
+  if (restore) {
+    ::tcsetattr(fd, TCSAFLUSH, &saved);
+  }
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  return password;
+}
+
+// -H @FILE: the file's lines as headers (blank lines skipped).
+void add_header_file(std::vector<std::string>& out, const std::string& path) {
+  std::string text = read_file(path, "--header");
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    end = end == std::string::npos ? text.size() : end;
+    std::string line = text.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+      line.pop_back();
+    }
+    if (!line.empty()) {
+      out.push_back(std::move(line));
+    }
+    start = end + 1;
+  }
+}
+
+bool has_header(const std::vector<std::string>& headers, const std::string& name) {
+  for (const std::string& h : headers) {
+    if (h.size() > name.size() && strncasecmp(h.c_str(), name.c_str(), name.size()) == 0 &&
+        (h[name.size()] == ':' || h[name.size()] == ';')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool with_rate) {
@@ -68,13 +260,64 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
                  "Extra header 'Name: value' ('Name:' removes one; repeatable)")
       ->allow_extra_args(false)
       ->type_name("HEADER");
-  app.add_option("-d,--data", a.data, "POST DATA (repeatable, joined with '&'; @FILE, @- stdin)")
+  using Kind = RequestArgs::DataKind;
+  // Every body option adds to one list in command-line order (as curl joins them).
+  auto data_option = [&app, &a](const std::string& name, Kind kind, const std::string& help) {
+    app.add_option(
+           name,
+           [&a, kind](const CLI::results_t& r) {
+             for (const std::string& v : r) {
+               a.data.emplace_back(kind, v);
+             }
+             return true;
+           },
+           help)
+        ->trigger_on_parse()
+        ->allow_extra_args(false)
+        ->type_name("DATA");
+  };
+  data_option("-d,--data", Kind::data,
+              "Send DATA as a POST body (repeatable, joined with '&'; @FILE reads a file "
+              "without its newlines, @- stdin)");
+  data_option("--data-binary", Kind::binary,
+              "Send DATA as a POST body as is (@FILE reads a file byte for byte)");
+  data_option("--data-raw", Kind::raw, "Like -d, but a leading @ is data, not a file");
+  data_option("--data-urlencode", Kind::urlencode,
+              "Send DATA percent-encoded: CONTENT, =CONTENT, NAME=CONTENT, @FILE, NAME@FILE");
+  data_option("--json", Kind::json,
+              "POST DATA as JSON (Content-Type and Accept: application/json; @FILE reads a "
+              "file; repeated --json pieces are joined as they are)");
+  app.add_flag("-G,--get", o.get_query, "Put the -d data in the URL's query and send a GET");
+  app.add_option(
+         "-F,--form",
+         [&a](const CLI::results_t& r) {
+           a.forms.insert(a.forms.end(), r.begin(), r.end());
+           return true;
+         },
+         "Send a multipart/form-data POST part: NAME=VALUE, NAME=@FILE (a file), NAME=<FILE "
+         "(its text); ;type=TYPE and ;filename=NAME may follow (repeatable)")
+      ->trigger_on_parse()
       ->allow_extra_args(false)
-      ->type_name("DATA");
-  app.add_option("--data-binary", a.data_binary,
-                 "POST DATA as is (@FILE reads a file byte for byte)")
-      ->allow_extra_args(false)
-      ->type_name("DATA");
+      ->type_name("NAME=CONTENT");
+  app.add_option("-T,--upload-file", a.upload_file,
+                 "PUT FILE's bytes to each URL ('-': stdin; a URL ending in / gets the file's "
+                 "name)")
+      ->type_name("FILE");
+  app.add_option("-e,--referer", o.referer,
+                 "Send a Referer header; ';auto' (alone or after a URL) names the previous URL "
+                 "on a redirect")
+      ->type_name("URL");
+  app.add_option("--limit-rate", a.limit_rate,
+                 "Cap each transfer's speed at SPEED bytes per second (10k, 5M, 1G as curl)")
+      ->type_name("SPEED");
+  app.add_option("--proxy-user", o.proxy_user, "Credentials for the proxy")
+      ->type_name("USER:PASSWORD");
+  app.add_flag("--netrc", a.netrc, "Take credentials from ~/.netrc (as curl: required)");
+  app.add_option("--netrc-file", o.netrc_file, "Take credentials from this netrc FILE")
+      ->type_name("FILE");
+  app.add_flag("-v,--verbose", o.verbose,
+               "Write libcurl's verbose lines of each transfer on stderr, each line after "
+               "[FILE:LINE] or [N] (the URL's place)");
   app.add_option("-A,--user-agent", o.user_agent, "User-Agent header")
       ->capture_default_str()
       ->type_name("STRING");
@@ -191,27 +434,56 @@ void parse_retry_on(const std::string& text, RetryOptions& r) {
 }
 
 void apply_request_options(RequestOptions& o, RequestArgs& a) {
+  std::vector<std::string> headers;
+  for (std::string& h : o.headers) {
+    if (h.starts_with("@")) {
+      add_header_file(headers, h.substr(1));
+    } else {
+      headers.push_back(std::move(h));
+    }
+  }
+  o.headers = std::move(headers);
   for (const std::string& h : o.headers) {
     check_header(h);
   }
-  if (!a.data.empty() || !a.data_binary.empty()) {
+  if (!a.data.empty()) {
     o.has_data = true;
-    std::string body;
-    for (const std::string& d : a.data) {
-      std::string part = d;
-      if (!d.empty() && d.front() == '@') {
-        part = read_file(d.substr(1), "--data");
-        // Like curl -d @file: carriage returns and newlines are stripped.
-        std::erase_if(part, [](char c) { return c == '\r' || c == '\n'; });
-      }
-      body += body.empty() ? part : "&" + part;
+    o.data = join_data(a.data);
+    bool json = std::any_of(a.data.begin(), a.data.end(),
+                            [](const auto& p) { return p.first == RequestArgs::DataKind::json; });
+    if (json && !has_header(o.headers, "Content-Type")) {
+      o.headers.emplace_back("Content-Type: application/json");
     }
-    for (const std::string& d : a.data_binary) {
-      std::string part =
-          !d.empty() && d.front() == '@' ? read_file(d.substr(1), "--data-binary") : d;
-      body += body.empty() ? part : "&" + part;
+    if (json && !has_header(o.headers, "Accept")) {
+      o.headers.emplace_back("Accept: application/json");
     }
-    o.data = std::move(body);
+  }
+  for (const std::string& f : a.forms) {
+    o.form.push_back(parse_form(f));
+  }
+  int bodies = (o.has_data && !o.get_query ? 1 : 0) + (o.form.empty() ? 0 : 1) +
+               (a.upload_file.empty() ? 0 : 1);
+  if (bodies > 1) {
+    throw UsageError("-d/--json, -F and -T each make the request body: use one of them");
+  }
+  if (!a.upload_file.empty()) {
+    o.upload = true;
+    o.upload_data = read_file(a.upload_file, "--upload-file");
+    std::size_t slash = a.upload_file.rfind('/');
+    o.upload_name = slash == std::string::npos ? a.upload_file : a.upload_file.substr(slash + 1);
+  }
+  if (std::size_t at = o.referer.find(";auto"); at != std::string::npos) {
+    o.auto_referer = true;
+    o.referer.erase(at);
+  }
+  if (!a.limit_rate.empty()) {
+    o.max_recv_speed = parse_size(a.limit_rate, "--limit-rate");
+  }
+  if (a.netrc || !o.netrc_file.empty()) {
+    o.netrc = CURL_NETRC_REQUIRED;
+  }
+  if (!o.user.empty() && o.user.find(':') == std::string::npos && o.user.front() != ';') {
+    o.user += ":" + ask_password(o.user);
   }
   if (!a.rate.empty()) {
     try {

@@ -15,11 +15,16 @@ namespace greenfetch::cli {
 
 // What the options give as text and apply_request_options() turns into RequestOptions.
 struct RequestArgs {
-  std::vector<std::string> data;         // -d values, in order
-  std::vector<std::string> data_binary;  // --data-binary values
-  std::string rate;                      // --rate text
-  std::string retry_on;                  // --retry-on text
-  ResolverOptions* dns = nullptr;        // where --dns-servers, --dns-timeout, -4/-6 go
+  // How a body piece is read and joined to the others.
+  enum class DataKind { data, binary, raw, urlencode, json };
+  std::vector<std::pair<DataKind, std::string>> data;  // -d, --data-*, --json, in order
+  std::vector<std::string> forms;                      // -F values, in order
+  std::string upload_file;                             // -T FILE ("-": stdin)
+  std::string limit_rate;                              // --limit-rate text
+  bool netrc = false;                                  // --netrc
+  std::string rate;                                    // --rate text
+  std::string retry_on;                                // --retry-on text
+  ResolverOptions* dns = nullptr;  // where --dns-servers, --dns-timeout, -4/-6 go
 };
 
 // Adds -X, -H, -d, -A, -m, -k, --retry, --rate, --dns-servers ... to app.

@@ -14,6 +14,7 @@
 #include "core/http/client.hpp"
 #include "core/http/host_limiter.hpp"
 #include "core/input/line_count.hpp"
+#include "core/input/url_glob.hpp"
 #include "core/input/url_source.hpp"
 #include "core/output/json_record.hpp"
 #include "core/output/output.hpp"
@@ -24,6 +25,23 @@
 namespace greenfetch {
 
 namespace {
+
+// The URLs the command line expands to (globs counted, not expanded); nothing for a bad glob,
+// which UrlSource reports when it comes to it.
+std::optional<uint64_t> argument_url_count(const FetchConfig& config) {
+  if (!config.glob) {
+    return config.urls.size();
+  }
+  uint64_t n = 0;
+  try {
+    for (const std::string& url : config.urls) {
+      n += UrlGlob(url).count();
+    }
+  } catch (const GlobError&) {
+    return std::nullopt;
+  }
+  return n;
+}
 
 // How long in-flight transfers may go on after the first Ctrl-C.
 constexpr auto k_interrupt_grace = std::chrono::milliseconds(900);
@@ -72,7 +90,7 @@ Response invalid_line(const SourceLine& line) {
 
 int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   ::signal(SIGPIPE, SIG_IGN);
-  if (config.urls.empty() && config.input_files.empty()) {
+  if (config.urls.empty() && config.input_files.empty() && config.config_files.empty()) {
     if (::isatty(STDIN_FILENO) != 0) {
       throw UsageError("no URL given: pass URLs as arguments, -i FILE, or pipe them on stdin");
     }
@@ -98,24 +116,33 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   HttpClientOptions client_options;
   client_options.max_connections = config.concurrency;
   start_client(resolver, client, config.dns, config.request, client_options, reactor);
-  bool live = config.progress && !config.silent && ::isatty(err_fd) != 0;
+  bool live = config.progress && !config.silent && !config.request.verbose &&
+              ::isatty(err_fd) != 0;  // -v writes whole lines on stderr: no progress line
   RunStats stats;
-  if (live) {
+  if (live && config.config_files.empty()) {
     // Known at once when every input is a regular file; otherwise once all of it is read.
-    if (std::optional<uint64_t> lines = count_url_lines(config.input_files)) {
-      stats.total = config.urls.size() + *lines;
+    std::optional<uint64_t> lines = count_url_lines(config.input_files);
+    std::optional<uint64_t> arguments = argument_url_count(config);
+    if (lines && arguments) {
+      stats.total = *arguments + *lines;
     }
   }
-  UrlSource source(std::move(config.urls), config.input_files);
+  UrlSource source(std::move(config.urls), config.input_files, config.glob, config.config_files);
   GreenPool pool(config.concurrency, reactor);
   Output out(out_fd);
 
   HostLimiter hosts(config.per_host, &pool);
-  auto fetch_one = [&client, &hosts](SourceLine&& line) {
+  bool verbose = config.request.verbose;
+  auto fetch_one = [&client, &hosts, verbose](SourceLine&& line) {
     if (!line.invalid.empty()) {
       Fetched f{invalid_line(line), std::move(line.origin)};
       f.response.urlnum = line.urlnum;
       return f;
+    }
+    if (verbose) {
+      line.request.label = line.origin.empty()
+                               ? fmt::format("[{}] ", line.urlnum + 1)
+                               : fmt::format("[{}:{}] ", line.origin, line.request.line);
     }
     HostLimiter::Slot slot = hosts.acquire(line.request.url);
     Fetched f{client->fetch(line.request), std::move(line.origin)};
@@ -175,7 +202,7 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
       }
       if (!r.ok()) {
         ++stats.failed;
-        if (!config.silent) {
+        if (!config.silent || config.show_error) {
           progress.clear();
           write_all(err_fd, error_line(*f));
         }

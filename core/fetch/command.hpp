@@ -12,18 +12,21 @@
 namespace greenfetch {
 
 struct FetchConfig {
-  std::vector<std::string> urls;         // from the command line, fetched first
-  std::vector<std::string> input_files;  // -i FILE ("-": stdin), read as streams
-  std::size_t concurrency = 50;          // -c: size of the green pool
-  std::size_t per_host = 0;  // --per-host: requests to one host at once; 0: no cap but -c
-  bool unordered = false;    // --unordered: emit as transfers finish
-  std::string write_out;     // -w FORMAT; empty: print bodies
-  bool json = false;         // -j: one JSON object per URL
-  bool json_body = false;    // --body: bodies inside the JSON records
-  bool silent = false;       // -s: no progress line, no error lines
-  bool stats = false;        // --stats: a closing summary on stderr
-  std::string output_dir;    // -o DIR: bodies into files there
-  bool progress = true;      // the live line on stderr, when it is a terminal
+  std::vector<std::string> urls;          // from the command line, fetched first
+  std::vector<std::string> input_files;   // -i FILE ("-": stdin), read as streams
+  std::vector<std::string> config_files;  // -K FILE: their url entries come after urls
+  bool glob = true;                       // expand curl's globs in urls (-g turns it off)
+  std::size_t concurrency = 50;           // -c: size of the green pool
+  std::size_t per_host = 0;               // --per-host: requests to one host at once; 0: no cap but -c
+  bool unordered = false;                 // --unordered: emit as transfers finish
+  std::string write_out;                  // -w FORMAT; empty: print bodies
+  bool json = false;                      // -j: one JSON object per URL
+  bool json_body = false;                 // --body: bodies inside the JSON records
+  bool silent = false;                    // -s: no progress line, no error lines
+  bool show_error = false;                // -S: error lines even with -s
+  bool stats = false;                     // --stats: a closing summary on stderr
+  std::string output_dir;                 // -o DIR: bodies into files there
+  bool progress = true;                   // the live line on stderr, when it is a terminal
   RequestOptions request;
   ResolverOptions dns;
 };

@@ -9,6 +9,7 @@
 #include "core/http/curl_error.hpp"
 #include "core/http/proxy.hpp"
 #include "core/http/retry_policy.hpp"
+#include "core/http/target.hpp"
 #include "core/http/transfer.hpp"
 #include "core/input/url_source.hpp"
 
@@ -244,12 +245,23 @@ Response HttpClient::fetch_once(const Request& request) {
 
   Hop hop;
   hop.url = request.url;
-  hop.send_body = request.has_data || o.has_data;
-  hop.method = !request.method.empty() ? request.method
-               : !o.method.empty()     ? o.method
-               : o.head                ? "HEAD"
-               : hop.send_body         ? "POST"
-                                       : "GET";
+  hop.send_body = request.has_data || o.has_data || o.upload || !o.form.empty();
+  if (o.get_query && !request.has_data) {
+    // -G: the data goes in the query of a GET (or HEAD with -I).
+    if (o.has_data) {
+      hop.url = with_query(hop.url, o.data);
+    }
+    hop.send_body = false;
+  } else if (o.upload && !request.has_data) {
+    hop.url = with_upload_name(hop.url, o.upload_name);  // -T: as curl, "dir/" gets the name
+  }
+  hop.method = !request.method.empty()     ? request.method
+               : !o.method.empty()         ? o.method
+               : o.head                    ? "HEAD"
+               : hop.send_body && o.upload ? "PUT"
+               : hop.send_body             ? "POST"
+                                           : "GET";
+  hop.referer = o.referer;
 
   CurlEasy easy;
   Timings sum;
@@ -286,8 +298,11 @@ Response HttpClient::fetch_once(const Request& request) {
     t.location_absolute = false;
     t.sink_refused = false;
     t.received = 0;
-    setup_hop(easy.get(), t, hop);
+    bool set_up = setup_hop(easy.get(), t, hop);
     t.proxy_set = hop.proxy;
+    if (!set_up) {
+      break;
+    }
     m_rate.acquire();
     t.done.reset();
     t.active_index = m_active.size();
@@ -300,6 +315,7 @@ Response HttpClient::fetch_once(const Request& request) {
       break;
     }
     t.done.wait();
+    t.flush_verbose();
 
     CURL* e = easy.get();
     curl_off_t v = 0;
@@ -406,6 +422,9 @@ Response HttpClient::fetch_once(const Request& request) {
           ((r.http_code == 301 || r.http_code == 302) && hop.method == "POST")) {
         hop.method = "GET";
         hop.send_body = false;
+      }
+      if (o.auto_referer) {
+        hop.referer = hop.url;  // -e ';auto': the next hop names this one
       }
       hop.url = r.redirect_url;
       ++r.num_redirects;

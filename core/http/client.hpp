@@ -81,7 +81,8 @@ class HttpClient final : private FdHandler {
   bool should_retry(const Response& r) const;
   Clock::duration retry_delay(const Response& r, int retry);
   void setup_static(CURL* easy);
-  void setup_hop(CURL* easy, Transfer& t, const Hop& hop);
+  bool setup_hop(CURL* easy, Transfer& t, const Hop& hop);
+  bool build_form(CURL* easy, Transfer& t);
   CurlEasy acquire_easy();
   void release_easy(CurlEasy easy, const Transfer& t);
 
@@ -90,6 +91,7 @@ class HttpClient final : private FdHandler {
   friend int http_client_close_cb(void*, curl_socket_t);
   friend size_t http_client_write_cb(char*, size_t, size_t, void*);
   friend size_t http_client_header_cb(char*, size_t, size_t, void*);
+  friend size_t http_client_read_cb(char*, size_t, size_t, void*);
   friend int http_client_debug_cb(CURL*, curl_infotype, char*, size_t, void*);
 
   Reactor& m_reactor;

@@ -6,6 +6,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include "core/http/target.hpp"
 #include "core/http/transfer.hpp"
 
@@ -44,14 +48,81 @@ size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata
   return n;
 }
 
-// Only with Request::capture_heads: collects the request head libcurl sends.
+// With Request::capture_heads: collects the request head libcurl sends; with -v: writes
+// libcurl's verbose lines.
 int http_client_debug_cb(CURL* /*easy*/, curl_infotype type, char* data, size_t size,
                          void* userdata) {
-  if (type == CURLINFO_HEADER_OUT) {
-    auto* t = static_cast<HttpClient::Transfer*>(userdata);
+  auto* t = static_cast<HttpClient::Transfer*>(userdata);
+  if (type == CURLINFO_HEADER_OUT && t->request->capture_heads) {
     t->response->request_head.assign(data, size);
   }
+  if (t->verbose) {
+    t->write_verbose(type, std::string_view(data, size));
+  }
   return 0;
+}
+
+size_t http_client_read_cb(char* buffer, size_t size, size_t nitems, void* userdata) {
+  auto* t = static_cast<HttpClient::Transfer*>(userdata);
+  std::size_t n = std::min(size * nitems, t->upload->size() - t->upload_offset);
+  std::memcpy(buffer, t->upload->data() + t->upload_offset, n);
+  t->upload_offset += n;
+  return n;
+}
+
+namespace {
+
+// Writes all of s (whole lines) to stderr; a failing stderr loses the verbose text only.
+void write_stderr(std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = ::write(STDERR_FILENO, s.data(), s.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return;
+    }
+    s.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+void HttpClient::Transfer::write_verbose(curl_infotype type, std::string_view text) {
+  const char* marker = type == CURLINFO_TEXT         ? "* "
+                       : type == CURLINFO_HEADER_IN  ? "< "
+                       : type == CURLINFO_HEADER_OUT ? "> "
+                                                     : nullptr;
+  if (marker == nullptr) {
+    return;  // bodies and TLS records: curl -v does not show them either
+  }
+  std::string& out = verbose_text;
+  for (char c : text) {
+    if (c == '\r') {
+      continue;
+    }
+    if (verbose_line_start) {
+      out += request->label;
+      out += marker;
+      verbose_line_start = false;
+    }
+    out += c;
+    verbose_line_start = c == '\n';
+  }
+  std::size_t end = out.rfind('\n');
+  if (end != std::string::npos) {
+    write_stderr(std::string_view(out).substr(0, end + 1));
+    out.erase(0, end + 1);
+  }
+}
+
+void HttpClient::Transfer::flush_verbose() {
+  if (!verbose_text.empty()) {
+    verbose_text += '\n';
+    write_stderr(verbose_text);
+    verbose_text.clear();
+  }
+  verbose_line_start = true;
 }
 
 size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {

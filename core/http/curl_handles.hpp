@@ -18,6 +18,9 @@ struct CurlMultiDeleter {
 struct CurlUrlDeleter {
   void operator()(CURLU* h) const { curl_url_cleanup(h); }
 };
+struct CurlMimeDeleter {
+  void operator()(curl_mime* m) const { curl_mime_free(m); }
+};
 struct CurlFreeDeleter {
   void operator()(char* p) const { curl_free(p); }
 };
@@ -26,6 +29,7 @@ using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
 using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
 using CurlString = std::unique_ptr<char, CurlFreeDeleter>;
+using CurlMime = std::unique_ptr<curl_mime, CurlMimeDeleter>;
 
 // A curl_slist that frees itself. libcurl does not copy lists passed by pointer
 // (CURLOPT_RESOLVE, CURLOPT_HTTPHEADER): the owner must outlive the transfer.

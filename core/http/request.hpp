@@ -28,6 +28,17 @@ struct RetryOptions {
   std::chrono::milliseconds max_time{0};        // --retry-max-time: no retry after this; 0: none
 };
 
+// One -F part: name=value, name=@file (a file upload), name=<file (the file's text as the
+// value), with curl's ;type= and ;filename= parameters.
+struct FormPart {
+  std::string name;
+  std::string value;           // the value, or the file's path for file and file_contents
+  bool file = false;           // @file: sent as a file (with its name)
+  bool file_contents = false;  // <file: the file's bytes as the value
+  std::string type;            // ;type=
+  std::string filename;        // ;filename= (for @file: default the file's name)
+};
+
 // Options shared by every request of a run (fetch, bench and crawl modes).
 struct RequestOptions {
   std::string method;                // empty: GET (HEAD with head = true, POST with data)
@@ -61,7 +72,19 @@ struct RequestOptions {
   bool forbid_reuse = false;                     // a new connection for every request
   bool coalesce = true;  // http:// names with one and the same address share connections
   RetryOptions retry;
-  double rate = 0;  // --rate: requests started per second; 0: no cap
+  double rate = 0;             // --rate: requests started per second; 0: no cap
+  std::string referer;         // -e URL: Referer header; empty: none
+  bool auto_referer = false;   // -e ';auto': a redirect sends the previous URL
+  bool get_query = false;      // -G: the data goes in the URL's query, with a GET
+  bool upload = false;         // -T FILE: PUT upload_data (the URL gets the name if it ends in /)
+  std::string upload_data;     // -T: the file's bytes
+  std::string upload_name;     // -T: the file's name without its folders
+  std::vector<FormPart> form;  // -F parts, in order: a multipart/form-data POST
+  int64_t max_recv_speed = 0;  // --limit-rate bytes/s per transfer; 0: no limit
+  std::string proxy_user;      // --proxy-user USER:PASSWORD
+  long netrc = CURL_NETRC_IGNORED;  // --netrc / --netrc-file: CURL_NETRC_REQUIRED
+  std::string netrc_file;           // --netrc-file FILE
+  bool verbose = false;             // -v: libcurl's verbose lines on stderr, per transfer
 };
 
 struct Response;
@@ -83,6 +106,7 @@ struct Request {
   const curl_slist* header_list = nullptr;  // replaces the -H headers for this request
   bool lean = false;  // bench: skip what it never reads (headers, URLs and addresses as text)
   bool capture_heads = false;  // fill Response::request_head and header_text (for WARC)
+  std::string label;           // -v: what this request's verbose lines start with
 };
 
 }  // namespace greenfetch

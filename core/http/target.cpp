@@ -77,7 +77,11 @@ std::string parse_target(const std::string& url, std::string& normalized, std::s
   if (!u) {
     throw std::bad_alloc();
   }
-  CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, url.c_str(), CURLU_DEFAULT_SCHEME);
+  // A URL without a scheme is http:// as in curl (CURLU_DEFAULT_SCHEME would make it
+  // https://); a proxy's URL may have any scheme libcurl's proxy code knows (socks5h://...),
+  // which CURLU refuses unless told.
+  unsigned flags = CURLU_GUESS_SCHEME | (default_port != 0 ? CURLU_NON_SUPPORT_SCHEME : 0U);
+  CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, url.c_str(), flags);
   if (rc != CURLUE_OK) {
     return std::string("malformed URL: ") + curl_url_strerror(rc);
   }
@@ -107,6 +111,39 @@ std::string parse_target(const std::string& url, std::string& normalized, std::s
   }
   normalized.assign(CurlString(part).get());
   return {};
+}
+
+std::string with_query(const std::string& url, const std::string& data) {
+  std::size_t hash = url.find('#');
+  std::string base = url.substr(0, hash);
+  base += base.find('?') == std::string::npos ? '?' : '&';
+  base += data;
+  if (hash != std::string::npos) {
+    base.append(url, hash);
+  }
+  return base;
+}
+
+std::string with_upload_name(const std::string& url, const std::string& name) {
+  std::size_t authority = url.find("://");
+  authority = authority == std::string::npos ? 0 : authority + 3;
+  std::size_t end = url.find_first_of("?#", authority);
+  end = end == std::string::npos ? url.size() : end;
+  std::size_t slash = url.find('/', authority);
+  if (slash != std::string::npos && slash < end && url[end - 1] != '/') {
+    return url;  // it names a file
+  }
+  CurlString escaped(curl_easy_escape(nullptr, name.c_str(), static_cast<int>(name.size())));
+  if (!escaped) {
+    throw std::bad_alloc();
+  }
+  std::string out = url.substr(0, end);
+  if (slash == std::string::npos || slash >= end) {
+    out += '/';
+  }
+  out += escaped.get();
+  out.append(url, end);
+  return out;
 }
 
 // Whether a Location value names its own authority ("scheme:..." or "//host..."), so that

@@ -20,6 +20,13 @@ bool parse_plain_target(const std::string& url, std::string& scheme, std::string
 std::string parse_target(const std::string& url, std::string& normalized, std::string& scheme_out,
                          std::string& host, long& port, long default_port = 0);
 
+// -G: url with data added to its query ("?data", or "&data" after a query).
+std::string with_query(const std::string& url, const std::string& data);
+
+// -T: a URL without a file part ("http://h", "http://h/dir/") gets the upload's name
+// (percent-encoded) in it, as curl does; other URLs are unchanged.
+std::string with_upload_name(const std::string& url, const std::string& name);
+
 // Whether a Location value names its own authority ("scheme:..." or "//host..."), so that
 // libcurl's resolution of it owes nothing to the address a coalesced hop connected to.
 bool names_authority(std::string_view v);

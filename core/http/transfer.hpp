@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/http/client.hpp"
 
@@ -20,6 +21,7 @@ struct HttpClient::Hop {
   std::string scheme;     // "http" or "https"
   std::string proxy;      // the proxy for this hop, empty for none
   bool same_host = true;  // still the first URL's host: credentials may be sent
+  std::string referer;    // -e: the Referer this hop sends (with ';auto', the previous URL)
   // Sharing connections by address (http:// only, see can_coalesce): the one address the
   // name resolved to ("[v6]" in brackets), the URL libcurl is given with that address in
   // place of the name, and the Host header that carries the name. address is empty when the
@@ -40,14 +42,21 @@ struct HttpClient::Transfer {
   bool cancelled = false;
   bool too_large = false;
   int64_t max_filesize = 0;
-  int64_t received = 0;            // body bytes of this hop so far
-  bool sink_refused = false;       // the BodySink asked to stop
-  std::string proxy_set;           // CURLOPT_PROXY now set on the easy handle
-  bool custom_method_set = false;  // CURLOPT_CUSTOMREQUEST now set on the easy handle
-  bool headers_set = false;        // CURLOPT_HTTPHEADER is the request's own list
-  bool keep_headers = true;        // lean requests keep them only when a retry may read them
-  bool raw_headers = false;        // keep the raw header text too (-I)
-  bool verbose_set = false;        // CURLOPT_VERBOSE is on for capture_heads
+  int64_t received = 0;                 // body bytes of this hop so far
+  bool sink_refused = false;            // the BodySink asked to stop
+  std::string proxy_set;                // CURLOPT_PROXY now set on the easy handle
+  bool referer_set = false;             // CURLOPT_REFERER is a hop's own (-e ';auto')
+  bool custom_method_set = false;       // CURLOPT_CUSTOMREQUEST now set on the easy handle
+  bool headers_set = false;             // CURLOPT_HTTPHEADER is the request's own list
+  bool keep_headers = true;             // lean requests keep them only when a retry may read them
+  bool raw_headers = false;             // keep the raw header text too (-I)
+  bool verbose_set = false;             // CURLOPT_VERBOSE is on for capture_heads or -v
+  const std::string* upload = nullptr;  // -T: the bytes to PUT
+  bool verbose = false;                 // -v: write libcurl's verbose lines to stderr
+  std::size_t upload_offset = 0;        // -T: bytes of the upload given to libcurl this hop
+  CurlMime mime;                        // -F: this hop's multipart body
+  std::string verbose_text;             // -v: the unfinished verbose line (prefix included)
+  bool verbose_line_start = true;       // -v: the next verbose byte starts a line
   std::size_t active_index = 0;
   CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
   // A coalesced hop's Host header, put in front of the request's headers (its `next`).
@@ -56,6 +65,12 @@ struct HttpClient::Transfer {
   bool location_absolute = false;  // a coalesced hop's Location named its own scheme or host
   Clock::time_point deadline = Clock::time_point::max();
   char errbuf[CURL_ERROR_SIZE] = {};
+
+  // -v: libcurl's verbose text of this transfer, written to stderr in whole lines, each line
+  // after the request's label and curl's marker ("* ", "> ", "< ").
+  void write_verbose(curl_infotype type, std::string_view text);
+  // -v: writes what is left of an unfinished verbose line.
+  void flush_verbose();
 };
 
 // C trampolines (client_callbacks.cpp): each turns one libcurl callback into one member call
@@ -65,6 +80,7 @@ int http_client_close_cb(void* clientp, curl_socket_t item);
 int http_client_timer_cb(CURLM* multi, long timeout_ms, void* userp);
 size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata);
 int http_client_debug_cb(CURL* easy, curl_infotype type, char* data, size_t size, void* userdata);
+size_t http_client_read_cb(char* buffer, size_t size, size_t nitems, void* userdata);
 size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdata);
 
 }  // namespace greenfetch

@@ -44,8 +44,15 @@ void HttpClient::release_easy(CurlEasy easy, const Transfer& t) {
   if (t.headers_set) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.empty() ? nullptr : m_headers.get());
   }
-  if (t.verbose_set) {
+  if (t.verbose_set && !m_request_options.verbose) {
     curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
+  }
+  if (t.referer_set) {
+    const std::string& ref = m_request_options.referer;
+    curl_easy_setopt(e, CURLOPT_REFERER, ref.empty() ? nullptr : ref.c_str());
+  }
+  if (t.mime) {
+    curl_easy_setopt(e, CURLOPT_MIMEPOST, nullptr);  // the transfer's mime is freed with it
   }
   m_idle_easy.push_back(std::move(easy));
 }
@@ -122,10 +129,74 @@ void HttpClient::setup_static(CURL* e) {
   if (o.forbid_reuse) {
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   }
+  if (!o.referer.empty()) {
+    curl_easy_setopt(e, CURLOPT_REFERER, o.referer.c_str());
+  }
+  if (o.max_recv_speed > 0) {
+    // curl's --limit-rate caps both directions of each transfer.
+    curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(o.max_recv_speed));
+    curl_easy_setopt(e, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(o.max_recv_speed));
+  }
+  if (!o.proxy_user.empty()) {
+    curl_easy_setopt(e, CURLOPT_PROXYUSERPWD, o.proxy_user.c_str());
+  }
+  if (o.netrc != CURL_NETRC_IGNORED) {
+    curl_easy_setopt(e, CURLOPT_NETRC, o.netrc);
+    if (!o.netrc_file.empty()) {
+      curl_easy_setopt(e, CURLOPT_NETRC_FILE, o.netrc_file.c_str());
+    }
+  }
+  if (o.upload) {
+    curl_easy_setopt(e, CURLOPT_READFUNCTION, http_client_read_cb);
+  }
+  if (o.verbose) {
+    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_client_debug_cb);
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+  }
+}
+
+// -F: the multipart body of one hop, through libcurl's mime API. False (and r's error) when
+// libcurl refuses a part.
+bool HttpClient::build_form(CURL* e, Transfer& t) {
+  t.mime.reset(curl_mime_init(e));
+  if (!t.mime) {
+    throw std::bad_alloc();
+  }
+  for (const FormPart& p : m_request_options.form) {
+    curl_mimepart* part = curl_mime_addpart(t.mime.get());
+    if (part == nullptr) {
+      throw std::bad_alloc();
+    }
+    curl_mime_name(part, p.name.c_str());
+    CURLcode rc = CURLE_OK;
+    if (p.file || p.file_contents) {
+      rc = curl_mime_filedata(part, p.value.c_str());
+      if (rc == CURLE_OK && p.file_contents) {
+        curl_mime_filename(part, nullptr);  // <file: the contents, not a file upload
+      }
+    } else {
+      rc = curl_mime_data(part, p.value.data(), p.value.size());
+    }
+    if (rc == CURLE_OK && !p.filename.empty()) {
+      rc = curl_mime_filename(part, p.filename.c_str());
+    }
+    if (rc == CURLE_OK && !p.type.empty()) {
+      rc = curl_mime_type(part, p.type.c_str());
+    }
+    if (rc != CURLE_OK) {
+      Response& r = *t.response;
+      r.error = Error::invalid_url;
+      r.curl_code = rc;
+      r.error_message = "-F " + p.name + ": " + curl_easy_strerror(rc);
+      return false;
+    }
+  }
+  curl_easy_setopt(e, CURLOPT_MIMEPOST, t.mime.get());
+  return true;
 }
 
 // What may differ from one hop to the next: every option here is set on every hop.
-void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
+bool HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   const RequestOptions& o = m_request_options;
   curl_easy_setopt(e, CURLOPT_URL, t.coalesced ? hop.connect_url.c_str() : hop.url.c_str());
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
@@ -144,7 +215,14 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   curl_easy_setopt(
       e, CURLOPT_PIPEWAIT,
       m_multiplex && hop.scheme == "https" && m_request_options.http_version != 11 ? 1L : 0L);
-  if (t.request->capture_heads) {
+  if (o.auto_referer) {
+    // Our hops follow redirects, not libcurl (whose CURLOPT_AUTOREFERER works only with its
+    // own following): each hop names the one before.
+    curl_easy_setopt(e, CURLOPT_REFERER, hop.referer.empty() ? nullptr : hop.referer.c_str());
+    t.referer_set = true;
+  }
+  t.verbose = o.verbose;
+  if (t.request->capture_heads || o.verbose) {
     curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_client_debug_cb);
     curl_easy_setopt(e, CURLOPT_DEBUGDATA, &t);
     curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
@@ -169,6 +247,18 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   }
   if (hop.method == "HEAD") {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (hop.send_body && o.upload && !t.request->has_data) {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+    t.upload = &o.upload_data;
+    t.upload_offset = 0;
+    curl_easy_setopt(e, CURLOPT_READDATA, &t);
+    curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(o.upload_data.size()));
+    curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+  } else if (hop.send_body && !o.form.empty() && !t.request->has_data) {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+    if (!build_form(e, t)) {
+      return false;
+    }
   } else if (hop.send_body) {
     curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
     const std::string& data = t.request->has_data ? t.request->data : o.data;
@@ -177,7 +267,8 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   } else {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);  // also undoes a previous POST or HEAD
   }
-  bool implied = hop.method == (hop.send_body ? "POST" : "GET") || hop.method == "HEAD";
+  const char* natural = !hop.send_body ? "GET" : o.upload && !t.request->has_data ? "PUT" : "POST";
+  bool implied = hop.method == natural || hop.method == "HEAD";
   if (!implied || t.custom_method_set) {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, implied ? nullptr : hop.method.c_str());
     t.custom_method_set = !implied;
@@ -186,6 +277,7 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t.deadline - Clock::now());
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(left.count(), 1)));
   }
+  return true;
 }
 
 }  // namespace greenfetch

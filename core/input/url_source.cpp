@@ -13,6 +13,7 @@
 #include "core/base/ascii.hpp"
 #include "core/engine/reactor.hpp"
 #include "core/engine/waiter.hpp"
+#include "core/input/config_file.hpp"
 
 namespace greenfetch {
 
@@ -137,8 +138,25 @@ std::optional<std::string> LineReader::next_line() {
   }
 }
 
-UrlSource::UrlSource(std::vector<std::string> urls, const std::vector<std::string>& files)
-    : m_urls(std::move(urls)) {
+UrlSource::UrlSource(std::vector<std::string> urls, const std::vector<std::string>& files,
+                     bool glob, const std::vector<std::string>& config_files)
+    : m_urls(std::move(urls)), m_glob(glob) {
+  for (const std::string& f : config_files) {
+    int fd = f == "-" ? STDIN_FILENO : ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      throw UsageError("cannot open config file '" + f + "': " + std::strerror(errno));
+    }
+    m_configs.emplace_back(fd, f);
+  }
+  for (const std::string& u : m_urls) {
+    if (glob) {
+      try {
+        UrlGlob check(u);  // parsed again when its turn comes; only the patterns are kept
+      } catch (const GlobError& e) {
+        throw UsageError("'" + u + "': " + e.what() + " (-g turns globbing off)");
+      }
+    }
+  }
   for (const std::string& f : files) {
     if (f == "-") {
       m_readers.emplace_back(STDIN_FILENO, "-");
@@ -152,10 +170,77 @@ UrlSource::UrlSource(std::vector<std::string> urls, const std::vector<std::strin
   }
 }
 
+bool UrlSource::next_config_url(SourceLine& s) {
+  while (m_next_config < m_configs.size()) {
+    LineReader& r = m_configs[m_next_config];
+    while (std::optional<std::string> line = r.next_line()) {
+      std::optional<ConfigEntry> entry;
+      try {
+        entry = parse_config_line(*line);
+      } catch (const ConfigError& e) {
+        throw std::runtime_error(r.name() + ":" + std::to_string(r.line_number()) + ": " +
+                                 e.what());
+      }
+      if (!entry || entry->option != "--url" || !entry->value) {
+        continue;
+      }
+      if (m_glob && entry->value->find_first_of("[{") != std::string::npos) {
+        try {
+          m_expanding.emplace(*entry->value);
+          m_expanding_origin = r.name();
+          m_expanding_line = r.line_number();
+        } catch (const GlobError& e) {
+          throw std::runtime_error(r.name() + ":" + std::to_string(r.line_number()) + ": " +
+                                   e.what());
+        }
+        if (m_expanding->next(s.request.url)) {
+          s.urlnum = m_count++;
+          s.request.line = r.line_number();
+          s.origin = r.name();
+          return true;
+        }
+        continue;
+      }
+      s.request.url = std::move(*entry->value);
+      s.request.line = r.line_number();
+      s.origin = r.name();
+      s.urlnum = m_count++;
+      return true;
+    }
+    ++m_next_config;
+  }
+  return false;
+}
+
 std::optional<SourceLine> UrlSource::next() {
-  if (m_next_url < m_urls.size()) {
+  for (;;) {
+    if (m_expanding) {
+      SourceLine s;
+      if (m_expanding->next(s.request.url)) {
+        s.urlnum = m_count++;
+        s.request.line = m_expanding_line;
+        s.origin = m_expanding_origin;
+        return s;
+      }
+      m_expanding.reset();
+    }
+    if (m_next_url >= m_urls.size()) {
+      SourceLine s;
+      if (next_config_url(s)) {
+        return s;
+      }
+      break;
+    }
+    std::string& url = m_urls[m_next_url++];
+    if (m_glob && url.find_first_of("[{") != std::string::npos) {
+      m_expanding.emplace(url);
+      m_expanding_origin.clear();
+      m_expanding_line = 0;
+      std::string().swap(url);
+      continue;
+    }
     SourceLine s;
-    s.request.url = std::move(m_urls[m_next_url++]);
+    s.request.url = std::move(url);
     s.urlnum = m_count++;
     return s;
   }

@@ -15,6 +15,7 @@
 
 #include "core/engine/unique_fd.hpp"
 #include "core/http/request.hpp"
+#include "core/input/url_glob.hpp"
 
 namespace greenfetch {
 
@@ -76,12 +77,26 @@ struct SourceLine {
 class UrlSource {
  public:
   // Opens every file now, so a missing one is a UsageError before anything is fetched.
-  UrlSource(std::vector<std::string> urls, const std::vector<std::string>& files);
+  // glob: expand curl's URL globs ({a,b}, [1-10]) in the command-line URLs (not in the
+  // lines of files); a bad glob is a UsageError naming the URL.
+  // config_files: -K files, whose "url = ..." entries stream after the URL arguments (and
+  // are globbed like them); their other entries are options, read by the command line.
+  UrlSource(std::vector<std::string> urls, const std::vector<std::string>& files, bool glob = false,
+            const std::vector<std::string>& config_files = {});
   std::optional<SourceLine> next();
 
  private:
+  // The next "url" entry of the -K files, globbed as arguments are; false at their end.
+  bool next_config_url(SourceLine& s);
+
   std::vector<std::string> m_urls;
   std::size_t m_next_url = 0;
+  bool m_glob = false;
+  std::optional<UrlGlob> m_expanding;  // the glob being expanded (an argument or a -K url)
+  std::string m_expanding_origin;      // its -K file, or empty for an argument
+  uint64_t m_expanding_line = 0;
+  std::vector<LineReader> m_configs;  // -K files, read before the -i ones
+  std::size_t m_next_config = 0;
   std::vector<LineReader> m_readers;
   std::size_t m_next_reader = 0;
   uint64_t m_count = 0;

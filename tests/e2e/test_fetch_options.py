@@ -261,7 +261,7 @@ def progress_only_on_a_terminal_and_stats_on_request():
 @harness.test
 def json_lines_are_valid_whatever_the_bytes():
     with HttpFixture() as h:
-        p = run([GF, "-j", "--body", h.url("/text/a"), h.url("/bytes/200"), h.url("/headers?X-Raw=%FF%FE"),
+        p = run([GF, "-g", "-j", "--body", h.url("/text/a"), h.url("/bytes/200"), h.url("/headers?X-Raw=%FF%FE"),
                  "http://[bad"])
         check(p.returncode == 1, p.returncode)
         recs = [json.loads(l) for l in p.stdout.decode().splitlines()]

@@ -119,4 +119,33 @@ TEST_CASE("greenfetch::is_host_header") {
   }
 }
 
+TEST_CASE("greenfetch::with_query") {
+  CHECK(with_query("http://h/x", "a=1") == "http://h/x?a=1");
+  CHECK(with_query("http://h/x?z=0", "a=1") == "http://h/x?z=0&a=1");
+  CHECK(with_query("http://h/x#f", "a=1") == "http://h/x?a=1#f");
+}
+
+TEST_CASE("greenfetch::with_upload_name") {
+  CHECK(with_upload_name("http://h", "f.txt") == "http://h/f.txt");
+  CHECK(with_upload_name("http://h/", "f.txt") == "http://h/f.txt");
+  CHECK(with_upload_name("http://h/dir/?q=1", "a b") == "http://h/dir/a%20b?q=1");
+  CHECK(with_upload_name("http://h/named", "f.txt") == "http://h/named");
+}
+
+TEST_CASE("greenfetch::parse_target without a scheme") {
+  std::string normalized;
+  std::string scheme;
+  std::string host;
+  long port = 0;
+  CHECK(parse_target("localhost:8080/x", normalized, scheme, host, port).empty());
+  CHECK(scheme == "http");
+  CHECK(port == 8080);
+  CHECK(normalized == "http://localhost:8080/x");
+  SUBCASE("a proxy's URL may have a SOCKS scheme") {
+    CHECK(parse_target("socks5h://127.0.0.1", normalized, scheme, host, port, 1080).empty());
+    CHECK(scheme == "socks5h");
+    CHECK(port == 1080);
+  }
+}
+
 }  // namespace greenfetch
