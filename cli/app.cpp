@@ -28,7 +28,7 @@ namespace greenfetch::cli {
 
 namespace {
 
-int fetch_main(int argc, char** argv, std::vector<std::string> config_files) {
+int fetch_main(int argc, char** argv, std::vector<std::string> config_files = {}) {
   FetchConfig config;
   config.config_files = std::move(config_files);
   CLI::App app{

@@ -164,23 +164,6 @@ FormPart parse_form(const std::string& v) {
   return p;
 }
 
-// "100", "10k", "5M", "1G" (curl's 1024 multiples) -> bytes; throws UsageError naming option.
-int64_t parse_size(const std::string& text, const std::string& option) {
-  char* end = nullptr;
-  double n = std::strtod(text.c_str(), &end);
-  std::string unit = end != nullptr ? std::string(end) : "";
-  double scale = unit.empty()                 ? 1.0
-                 : unit == "k" || unit == "K" ? 1024.0
-                 : unit == "m" || unit == "M" ? 1024.0 * 1024
-                 : unit == "g" || unit == "G" ? 1024.0 * 1024 * 1024
-                                              : -1.0;
-  if (text.empty() || end == text.c_str() || scale < 0 || !std::isfinite(n) || n < 0 ||
-      n * scale > 9e18) {
-    throw UsageError(option + ": '" + text + "' is not a size (like 500, 10k, 5M, 1G)");
-  }
-  return static_cast<int64_t>(n * scale);
-}
-
 // -u USER without a password: asks for it on the terminal as curl does ("Enter host
 // password for user 'USER':", no echo). Without a terminal the password is empty, which is
 // what curl sends when its terminal read finds nothing.
@@ -477,7 +460,8 @@ void apply_request_options(RequestOptions& o, RequestArgs& a) {
     o.referer.erase(at);
   }
   if (!a.limit_rate.empty()) {
-    o.max_recv_speed = parse_size(a.limit_rate, "--limit-rate");
+    o.max_recv_speed =
+        static_cast<decltype(o.max_recv_speed)>(parse_size(a.limit_rate, "--limit-rate"));
   }
   if (a.netrc || !o.netrc_file.empty()) {
     o.netrc = CURL_NETRC_REQUIRED;
