@@ -12,12 +12,24 @@ bool is_unreserved(unsigned char c) {
   return is_ascii_alpha(c) || is_ascii_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
+bool is_escape_at(std::string_view s, std::size_t i) {
+  return i + 2 < s.size() && s[i] == '%' && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0;
+}
+
 // Normalization 3: escapes of unreserved characters decoded, the others in upper-case hex.
-// Nothing else changes: the Standard's serialization already encoded what it encodes.
+// Nothing else changes: the Standard's serialization already encoded what it encodes. A
+// component with a '%' that starts no escape is left as it is: decoding next to it could make
+// a new escape ("%3%31" would become "%31"), so the normal form would not be stable.
 void append_normal_escapes(std::string& out, std::string_view s) {
   constexpr char k_hex[] = "0123456789ABCDEF";
+  for (std::size_t i = s.find('%'); i != std::string_view::npos; i = s.find('%', i + 1)) {
+    if (!is_escape_at(s, i)) {
+      out += s;
+      return;
+    }
+  }
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    if (is_escape_at(s, i)) {
       const auto octet = static_cast<unsigned char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
       if (is_unreserved(octet)) {
         out += static_cast<char>(octet);

@@ -31,7 +31,8 @@ struct NormalizeOptions {
 //  2. no empty query ("?" alone);
 //  3. in user info, path and query, an escape of an unreserved character (RFC 3986:
 //     A-Z a-z 0-9 - . _ ~) is decoded ("%7E" is "~"), every other escape is written in
-//     upper-case hex ("%c3%bc" is "%C3%BC");
+//     upper-case hex ("%c3%bc" is "%C3%BC"); but not in a component where a '%' starts no
+//     escape ("100%"): there, decoding could create a new escape;
 //  4. the options' query filters.
 std::string normalize(const Url& url, const NormalizeOptions& options = {});
 
