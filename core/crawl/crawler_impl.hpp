@@ -1,0 +1,122 @@
+// The inside of crawl mode: the Crawler that run_crawl runs, shared by the files that define
+// its members: crawler.cpp (setup and the run loop), crawler_politeness.cpp (which host may
+// go next, robots.txt), crawler_pages.cpp (a page fetched, its links queued),
+// crawler_sitemaps.cpp (--sitemaps) and crawler_output.cpp (records, --state commits). Not
+// part of the public API.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "core/crawl/crawler.hpp"
+#include "core/crawl/frontier.hpp"
+#include "core/crawl/mirror.hpp"
+#include "core/crawl/seen_set.hpp"
+#include "core/crawl/state.hpp"
+#include "core/crawl/warc_writer.hpp"
+#include "core/engine/green_pool.hpp"
+#include "core/engine/reactor.hpp"
+#include "core/http/client.hpp"
+#include "core/output/output.hpp"
+#include "core/output/output_mark.hpp"
+#include "core/output/write_out.hpp"
+#include "core/url/normalize.hpp"
+
+namespace greenfetch {
+
+// How long in-flight transfers may go on after the first Ctrl-C.
+inline constexpr auto k_interrupt_grace = std::chrono::milliseconds(900);
+// Output is written out at least this often while the crawl runs.
+inline constexpr auto k_flush_interval = std::chrono::milliseconds(200);
+// URLs taken from the state database at once when a crawl resumes.
+inline constexpr std::size_t k_resume_batch = 4096;
+// The depth of a frontier item that is a sitemap to read (--sitemaps), not a page. Such items
+// never enter the seen-set or the state database.
+inline constexpr uint32_t k_sitemap_depth = std::numeric_limits<uint32_t>::max();
+
+struct PageResult {
+  CrawlItem item;
+  Response response;
+  std::string final_url;  // normalized effective URL
+  std::string title;
+  std::size_t links = 0;
+  bool html = false;
+};
+
+class Crawler {
+ public:
+  Crawler(CrawlConfig& config, int out_fd, int err_fd)
+      : m_config(config), m_err_fd(err_fd), m_out_fd(out_fd), m_out(out_fd) {}
+
+  int run();
+
+ private:
+  void prepare();
+  std::vector<std::string> read_seeds();
+  void dispatch();
+  void wake() {
+    if (m_waiter != nullptr) {
+      m_waiter->post();
+    }
+  }
+  void robots_job(CrawlFrontier::Host* h);
+  void page_job(CrawlFrontier::Host* h, CrawlItem item);
+  void sitemap_job(CrawlFrontier::Host* h, CrawlItem item);
+  void queue_sitemap(const std::string& url, bool guess);
+  void sitemap_error(const std::string& url, std::string_view what);
+  bool discover(const std::string& url, uint32_t depth,
+                const std::shared_ptr<const std::string>& referrer);
+  bool report(PageResult& p);
+  void report_skipped(const CrawlItem& item, std::string_view why);
+  void error_line(const std::string& url, const Response& r);
+  void schedule_flush();
+  void open_state();
+  void commit_state(bool finished = false);
+
+  CrawlConfig& m_config;
+  int m_err_fd;
+  int m_out_fd;
+  Output m_out;
+  NormalizeOptions m_norm;
+  std::unique_ptr<re2::RE2> m_drop_params;
+  std::optional<CrawlScope> m_scope;
+  std::optional<WriteOut> m_write_out;
+  std::optional<CrawlMirror> m_mirror;
+  std::optional<WarcWriter> m_warc;
+  std::optional<CrawlState> m_state;
+  std::optional<OutputMark> m_warc_file;  // the WARC's device and inode (with --state)
+  SeenSet m_seen;
+  std::vector<std::string> m_seeds;
+  // --sitemaps: the seed hosts ("scheme://host[:port]"), every sitemap URL queued so far (each
+  // is read once), and those of them that are only the /sitemap.xml guess (a 4xx is silent).
+  std::unordered_set<std::string> m_seed_hosts;
+  std::unordered_set<std::string> m_sitemap_urls;
+  std::unordered_set<std::string> m_sitemap_guesses;
+  bool m_sitemap_limit_reported = false;
+
+  Reactor* m_reactor = nullptr;
+  HttpClient* m_client = nullptr;
+  GreenPool* m_pool = nullptr;
+  std::optional<CrawlFrontier> m_frontier;
+  Waiter* m_waiter = nullptr;
+  std::optional<Timer> m_flush_timer;
+  bool m_stopping = false;
+  std::size_t m_in_flight = 0;
+  uint64_t m_dispatched = 0;  // pages started (for --max-pages)
+  uint64_t m_pages = 0;       // pages reported
+  uint64_t m_failed = 0;
+  uint64_t m_cancelled = 0;
+  uint64_t m_skipped = 0;
+  std::string m_line;  // reused output buffer
+};
+
+}  // namespace greenfetch

@@ -1,0 +1,165 @@
+// What the crawl reports: a record per page (a JSON object, a -w line or the URL) and per
+// page skipped, error lines, the periodic flush, and the --state commits that mark where
+// each output file ends.
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "core/crawl/crawler_impl.hpp"
+#include "core/input/url_source.hpp"
+#include "core/output/json_record.hpp"
+
+namespace greenfetch {
+
+// Opens --state. After a run that was killed, each output file is first cut back to where it
+// ended at that run's last commit: the records after it belong to pages not marked done, which
+// this run fetches again (see core/output/output_mark.hpp).
+void Crawler::open_state() {
+  try {
+    m_state.emplace(m_config.state_dir);
+    if (!m_state->unfinished()) {
+      return;
+    }
+    std::uint64_t cut = 0;
+    std::string where;
+    if (std::optional<OutputMark> mark = m_state->output("stdout")) {
+      if (std::uint64_t n = cut_to_mark(m_out_fd, *mark, "standard output")) {
+        cut += n;
+        where = "standard output";
+      }
+    }
+    if (std::optional<OutputMark> mark = m_state->output("warc"); mark && !m_config.warc.empty()) {
+      if (std::uint64_t n = cut_to_mark(m_config.warc, *mark)) {
+        cut += n;
+        where += where.empty() ? m_config.warc : " and " + m_config.warc;
+      }
+    }
+    if (cut > 0 && !m_config.silent) {
+      write_all(m_err_fd, fmt::format("greenfetch: crawl: the last run was killed; cut {} bytes "
+                                      "written after its last saved state from {}\n",
+                                      cut, where));
+    }
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+// Commits the state's open batch together with where each output file ends now (flushed
+// first, so that the marks cover exactly the records of the pages marked done).
+void Crawler::commit_state(bool finished) {
+  m_out.flush();
+  if (std::optional<OutputMark> mark = mark_output(m_out_fd, "standard output")) {
+    m_state->set_output("stdout", *mark);
+  }
+  if (m_warc && m_warc_file) {
+    m_state->set_output("warc",
+                        OutputMark{m_warc_file->device, m_warc_file->inode, m_warc->size()});
+  }
+  if (finished) {
+    m_state->finish();
+  }
+  m_state->commit();
+}
+
+void Crawler::schedule_flush() {
+  if (!m_flush_timer->armed()) {
+    m_flush_timer->arm(*m_reactor, Clock::now() + k_flush_interval);
+  }
+}
+
+void Crawler::error_line(const std::string& url, const Response& r) {
+  if (!m_config.silent) {
+    write_all(m_err_fd,
+              fmt::format("greenfetch: {}: {}: {}\n", url, error_kind(r.error), r.error_message));
+  }
+}
+
+void Crawler::report_skipped(const CrawlItem& item, std::string_view why) {
+  ++m_skipped;
+  if (!m_config.json) {
+    return;
+  }
+  m_line.clear();
+  m_line += "{\"url\":";
+  append_json_string(m_line, item.url);
+  m_line += fmt::format(",\"final_url\":null,\"depth\":{},\"referrer\":", item.depth);
+  if (item.referrer) {
+    append_json_string(m_line, *item.referrer);
+  } else {
+    m_line += "null";
+  }
+  m_line +=
+      ",\"status\":null,\"content_type\":null,\"size\":0,\"title\":null,\"links\":0,"
+      "\"error\":null,\"skipped\":";
+  append_json_string(m_line, why);
+  m_line += "}\n";
+  m_out.write(m_line);
+  schedule_flush();
+}
+
+// Writes the page's record; false when there is none (the transfer was cancelled).
+bool Crawler::report(PageResult& p) {
+  Response& r = p.response;
+  ++m_pages;
+  if (r.error == Error::cancelled) {
+    ++m_cancelled;
+    ++m_failed;
+    return false;
+  }
+  if (!r.ok()) {
+    ++m_failed;
+    error_line(p.item.url, r);
+  }
+  m_line.clear();
+  if (m_config.json) {
+    m_line += "{\"url\":";
+    append_json_string(m_line, p.item.url);
+    m_line += ",\"final_url\":";
+    append_json_string(m_line, p.final_url.empty() ? r.effective_url : p.final_url);
+    m_line += fmt::format(",\"depth\":{},\"referrer\":", p.item.depth);
+    if (p.item.referrer) {
+      append_json_string(m_line, *p.item.referrer);
+    } else {
+      m_line += "null";
+    }
+    m_line += ",\"status\":";
+    m_line += r.http_code > 0 ? std::to_string(r.http_code) : "null";
+    m_line += ",\"content_type\":";
+    if (r.content_type.empty()) {
+      m_line += "null";
+    } else {
+      append_json_string(m_line, r.content_type);
+    }
+    m_line += fmt::format(",\"size\":{},\"title\":", r.size_download);
+    if (p.title.empty()) {
+      m_line += "null";
+    } else {
+      append_json_string(m_line, p.title);
+    }
+    m_line += fmt::format(",\"links\":{},\"error\":", p.links);
+    if (r.ok()) {
+      m_line += "null";
+    } else {
+      m_line += "{\"kind\":";
+      append_json_string(m_line, error_kind(r.error));
+      m_line += ",\"message\":";
+      append_json_string(m_line, r.error_message);
+      m_line += '}';
+    }
+    m_line += "}\n";
+  } else if (m_write_out) {
+    m_write_out->render_to(m_line, r);
+  } else if (r.ok() || r.http_code > 0) {
+    m_line += p.item.url;
+    m_line += '\n';
+  }
+  m_out.write(m_line);
+  schedule_flush();
+  if (m_out.broken()) {
+    m_stopping = true;
+    m_client->cancel_all();
+  }
+  return true;
+}
+
+}  // namespace greenfetch

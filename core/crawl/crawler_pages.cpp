@@ -1,0 +1,154 @@
+// The page pipeline: a page fetched with its links extracted as the body streams in, the
+// links in scope queued (discover), and the page reported, mirrored and archived.
+#include <fmt/format.h>
+
+#include <functional>
+
+#include "core/crawl/crawler_impl.hpp"
+#include "core/crawl/page_headers.hpp"
+#include "core/crawl/page_sink.hpp"
+
+namespace greenfetch {
+
+bool Crawler::discover(const std::string& url, uint32_t depth,
+                       const std::shared_ptr<const std::string>& referrer) {
+  if (m_state) {
+    FrontierItem fi;
+    fi.url = url;
+    fi.depth = static_cast<int>(depth);
+    if (referrer) {
+      fi.referrer = *referrer;
+    }
+    if (!m_state->add(fi)) {
+      return false;
+    }
+  } else if (!m_seen.insert(url)) {
+    return false;
+  }
+  CrawlItem item;
+  item.url = url;
+  item.depth = depth;
+  item.referrer = referrer;
+  m_frontier->push(std::move(item));
+  return true;
+}
+
+void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
+  PageResult p;
+  Request req;
+  req.url = item.url;
+  req.capture_heads = m_warc.has_value();
+  LinkExtractorOptions lo;
+  lo.assets = m_config.assets;
+  PageSink page_sink(m_mirror.has_value() || m_warc.has_value(), lo);
+  BodySink sink = std::ref(page_sink);
+  req.on_body = &sink;
+  auto sent = std::chrono::system_clock::now();
+  p.response = m_client->fetch(req);
+  p.item = std::move(item);
+  Response& r = p.response;
+  --m_in_flight;
+
+  // 429 or 503 with Retry-After: the host asked for a pause. Put the URL back first in its
+  // host's queue (a few times at most) and let the other hosts go on.
+  if (r.ok() && (r.http_code == 429 || r.http_code == 503) &&
+      p.item.attempts + 1 < k_max_retry_after_attempts && !m_stopping) {
+    if (std::optional<Clock::duration> pause = retry_after(r)) {
+      ++p.item.attempts;
+      --m_dispatched;
+      Clock::time_point now = Clock::now();
+      m_frontier->push_front(std::move(p.item), now);
+      m_frontier->pause(*h, now + *pause, now);
+      m_frontier->finish(*h, now);
+      wake();
+      return;
+    }
+  }
+  m_frontier->finish(*h);
+
+  if (m_state) {
+    m_state->begin();
+  }
+  bool follow = r.ok() && r.http_code >= 200 && r.http_code < 300;
+  p.final_url = p.item.url;
+  if (r.num_redirects > 0) {
+    std::optional<std::string> fin = normalize_url(r.effective_url, m_norm);
+    p.final_url = fin ? *fin : r.effective_url;
+    if (fin && *fin != p.item.url) {
+      // A redirect target is a URL like any other: if it was seen before, its links were or
+      // will be followed from there; if it is out of scope, its links are not ours.
+      if (!m_scope->in_scope(*fin)) {
+        follow = false;
+      } else if (m_state) {
+        FrontierItem fi;
+        fi.url = *fin;
+        fi.depth = static_cast<int>(p.item.depth);
+        if (m_state->add(fi)) {
+          m_state->done(*fin);
+        } else {
+          follow = false;
+        }
+      } else if (!m_seen.insert(*fin)) {
+        follow = false;
+      }
+    }
+  }
+  p.html = page_sink.html();
+  if (p.html) {
+    ExtractedPage page = page_sink.finish();
+    p.title = std::move(page.title);
+    p.links = page.links.size();
+    if (follow && static_cast<int>(p.item.depth) < m_config.max_depth && !m_stopping) {
+      std::string base = p.final_url;
+      if (!page.base.empty()) {
+        if (std::optional<std::string> b = resolve_link(p.final_url, page.base)) {
+          base = std::move(*b);
+        }
+      }
+      auto referrer = std::make_shared<const std::string>(p.item.url);
+      uint32_t depth = p.item.depth + 1;
+      for (const std::string& link : page.links) {
+        std::optional<std::string> u = resolve_link(base, link, m_norm);
+        if (u && m_scope->in_scope(*u)) {
+          discover(*u, depth, referrer);
+        }
+      }
+    }
+  }
+  if (r.ok() && m_warc) {
+    WarcExchange x;
+    x.target_uri = r.effective_url;
+    x.ip_address = r.remote_ip;
+    x.request_head = r.request_head;
+    x.response_head = r.header_text;
+    x.response_body = page_sink.body();
+    x.date = sent;
+    try {
+      m_warc->write(x);
+    } catch (const std::runtime_error& e) {
+      r.error = Error::output;
+      r.error_message = e.what();
+    }
+  }
+  if (r.ok() && m_mirror && r.http_code >= 200 && r.http_code < 300) {
+    try {
+      r.filename_effective = m_mirror->save(p.final_url, page_sink.body());
+    } catch (const std::runtime_error& e) {
+      r.error = Error::output;
+      r.error_message = e.what();
+    }
+  }
+  bool written = report(p);
+  if (m_state) {
+    // The record is out before the URL is marked done, in the same transaction as the links
+    // it led to and the outputs' new ends: a kill in between fetches the page again rather
+    // than losing it or its links, and the next run first cuts off the record written here.
+    if (written) {
+      m_state->done(p.item.url);
+    }
+    commit_state();
+  }
+  wake();
+}
+
+}  // namespace greenfetch

@@ -1,0 +1,17 @@
+#include "core/crawl/page_sink.hpp"
+
+#include "core/crawl/page_headers.hpp"
+
+namespace greenfetch {
+
+void PageSink::begin_hop(const Response& so_far) {
+  m_started = true;
+  m_hop_headers = so_far.headers;
+  m_body.clear();
+  m_extractor.reset();
+  if (!has_header(so_far, "Location") && is_html_type(header_value(so_far, "Content-Type"))) {
+    m_extractor.emplace(m_options);
+  }
+}
+
+}  // namespace greenfetch

@@ -1,0 +1,183 @@
+// HttpClient's side of libcurl's multi socket interface: the C trampolines, the socket and
+// timer callbacks that tell the reactor what to watch, and the reactor's events handed back
+// to libcurl, down to the transfers that end.
+#include <sys/epoll.h>
+
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/http/target.hpp"
+#include "core/http/transfer.hpp"
+
+namespace greenfetch {
+
+int http_client_socket_cb(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
+                          void* /*socketp*/) {
+  return static_cast<HttpClient*>(userp)->on_socket(s, what);
+}
+
+int http_client_close_cb(void* clientp, curl_socket_t item) {
+  return static_cast<HttpClient*>(clientp)->on_close_socket(item);
+}
+
+int http_client_timer_cb(CURLM* /*multi*/, long timeout_ms, void* userp) {
+  return static_cast<HttpClient*>(userp)->on_timer(timeout_ms);
+}
+
+size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  auto* t = static_cast<HttpClient::Transfer*>(userdata);
+  std::size_t n = size * nmemb;
+  int64_t limit = t->max_filesize;
+  t->received += static_cast<int64_t>(n);
+  if (limit > 0 && t->received > limit) {
+    t->too_large = true;
+    return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  }
+  if (const BodySink* sink = t->request->on_body) {
+    if (!(*sink)(*t->response, std::string_view(ptr, n))) {
+      t->sink_refused = true;
+      return 0;
+    }
+    return n;
+  }
+  t->response->body.append(ptr, n);
+  return n;
+}
+
+// Only with Request::capture_heads: collects the request head libcurl sends.
+int http_client_debug_cb(CURL* /*easy*/, curl_infotype type, char* data, size_t size,
+                         void* userdata) {
+  if (type == CURLINFO_HEADER_OUT) {
+    auto* t = static_cast<HttpClient::Transfer*>(userdata);
+    t->response->request_head.assign(data, size);
+  }
+  return 0;
+}
+
+size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  auto* t = static_cast<HttpClient::Transfer*>(userdata);
+  std::size_t n = size * nmemb;
+  if (t->coalesced && n > 9 && strncasecmp(ptr, "Location:", 9) == 0) {
+    t->location_absolute = names_authority(std::string_view(ptr + 9, n - 9));
+  }
+  if (t->request->lean && !t->keep_headers) {
+    return n;
+  }
+  std::string_view line(ptr, n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  auto& headers = t->response->headers;
+  if (t->raw_headers) {
+    std::string& text = t->response->header_text;
+    if (line.starts_with("HTTP/")) {
+      text.clear();
+    }
+    text.append(ptr, n);
+  }
+  if (line.starts_with("HTTP/")) {
+    headers.clear();  // a new response (after 100 Continue, or a proxy's CONNECT answer)
+    headers.reserve(16);
+  } else if (std::size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+      value.remove_prefix(1);
+    }
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+      value.remove_suffix(1);
+    }
+    headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return n;
+}
+
+int HttpClient::on_socket(curl_socket_t s, int what) {
+  if (what == CURL_POLL_REMOVE) {
+    // Kept in epoll for now: an idle keep-alive connection is usually wanted again at once.
+    m_reactor.unwatch(s, /*keep_registered=*/true);
+    return 0;
+  }
+  uint32_t events = 0;
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) {
+    events |= EPOLLIN;
+  }
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) {
+    events |= EPOLLOUT;
+  }
+  m_reactor.watch(s, events, this);
+  return 0;
+}
+
+int HttpClient::on_close_socket(curl_socket_t s) {
+  m_reactor.forget(s);
+  return ::close(s);
+}
+
+int HttpClient::on_timer(long timeout_ms) {
+  // Never call libcurl from here: a 0 timeout means "soon", so it becomes a timer due now.
+  if (timeout_ms < 0) {
+    m_timer.cancel();
+  } else {
+    m_timer.arm(m_reactor, Clock::now() + std::chrono::milliseconds(timeout_ms));
+  }
+  return 0;
+}
+
+void HttpClient::on_fd_events(int fd, uint32_t events) {
+  int flags = 0;
+  if ((events & EPOLLIN) != 0) {
+    flags |= CURL_CSELECT_IN;
+  }
+  if ((events & EPOLLOUT) != 0) {
+    flags |= CURL_CSELECT_OUT;
+  }
+  if ((events & (EPOLLERR | EPOLLHUP)) != 0) {
+    // Let libcurl read or write what it waits for, so it reports the socket's own error.
+    flags |= CURL_CSELECT_IN | CURL_CSELECT_OUT | CURL_CSELECT_ERR;
+  }
+  int running = 0;
+  curl_multi_socket_action(m_multi.get(), fd, flags, &running);
+  check_multi_info();
+}
+
+void HttpClient::on_timer_fired() {
+  int running = 0;
+  curl_multi_socket_action(m_multi.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+  check_multi_info();
+}
+
+void HttpClient::check_multi_info() {
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(m_multi.get(), &left)) {
+    if (msg->msg != CURLMSG_DONE) {
+      continue;
+    }
+    // Copy what we need: the message is gone after curl_multi_remove_handle.
+    CURL* easy = msg->easy_handle;
+    CURLcode result = msg->data.result;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
+    curl_multi_remove_handle(m_multi.get(), easy);
+    if (t != nullptr) {
+      t->result = result;
+      Transfer* last = m_active.back();
+      m_active[t->active_index] = last;
+      last->active_index = t->active_index;
+      m_active.pop_back();
+      t->done.post();
+    }
+  }
+}
+
+void HttpClient::cancel_all() {
+  m_cancelled = true;
+  for (Transfer* t : m_active) {
+    curl_multi_remove_handle(m_multi.get(), t->easy);
+    t->result = CURLE_ABORTED_BY_CALLBACK;
+    t->cancelled = true;
+    t->done.post();
+  }
+  m_active.clear();
+}
+
+}  // namespace greenfetch

@@ -1,0 +1,70 @@
+// The inside of HttpClient, shared by the files that define its members (client.cpp,
+// client_callbacks.cpp, transfer_setup.cpp, client_hops.cpp): one hop, one transfer in
+// flight, and the C trampolines libcurl calls. Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/http/client.hpp"
+
+namespace greenfetch {
+
+// One hop of a fetch: the URL fetched and how (redirects make more hops).
+struct HttpClient::Hop {
+  std::string url;
+  std::string host;  // as in the URL (brackets around IPv6)
+  long port = 0;
+  std::string method;  // "GET", "HEAD", "POST" or a custom one
+  bool send_body = false;
+  std::string scheme;     // "http" or "https"
+  std::string proxy;      // the proxy for this hop, empty for none
+  bool same_host = true;  // still the first URL's host: credentials may be sent
+  // Sharing connections by address (http:// only, see can_coalesce): the one address the
+  // name resolved to ("[v6]" in brackets), the URL libcurl is given with that address in
+  // place of the name, and the Host header that carries the name. address is empty when the
+  // hop is not coalesced.
+  std::string address;
+  std::string connect_url;
+  std::string host_header;
+};
+
+// One fetch in flight: found again from libcurl through CURLOPT_PRIVATE.
+struct HttpClient::Transfer {
+  explicit Transfer(Reactor& r) : done(r) {}
+  const Request* request = nullptr;
+  Response* response = nullptr;
+  CURL* easy = nullptr;
+  Waiter done;
+  CURLcode result = CURLE_OK;
+  bool cancelled = false;
+  bool too_large = false;
+  int64_t max_filesize = 0;
+  int64_t received = 0;            // body bytes of this hop so far
+  bool sink_refused = false;       // the BodySink asked to stop
+  std::string proxy_set;           // CURLOPT_PROXY now set on the easy handle
+  bool custom_method_set = false;  // CURLOPT_CUSTOMREQUEST now set on the easy handle
+  bool headers_set = false;        // CURLOPT_HTTPHEADER is the request's own list
+  bool keep_headers = true;        // lean requests keep them only when a retry may read them
+  bool raw_headers = false;        // keep the raw header text too (-I)
+  bool verbose_set = false;        // CURLOPT_VERBOSE is on for capture_heads
+  std::size_t active_index = 0;
+  CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
+  // A coalesced hop's Host header, put in front of the request's headers (its `next`).
+  curl_slist host_node{};
+  bool coalesced = false;          // this hop's URL has the address in place of the name
+  bool location_absolute = false;  // a coalesced hop's Location named its own scheme or host
+  Clock::time_point deadline = Clock::time_point::max();
+  char errbuf[CURL_ERROR_SIZE] = {};
+};
+
+// C trampolines (client_callbacks.cpp): each turns one libcurl callback into one member call
+// (or one append).
+int http_client_socket_cb(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
+int http_client_close_cb(void* clientp, curl_socket_t item);
+int http_client_timer_cb(CURLM* multi, long timeout_ms, void* userp);
+size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata);
+int http_client_debug_cb(CURL* easy, curl_infotype type, char* data, size_t size, void* userdata);
+size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdata);
+
+}  // namespace greenfetch

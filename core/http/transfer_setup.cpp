@@ -1,0 +1,190 @@
+// Setting up libcurl easy handles for HttpClient's transfers: the options every transfer
+// shares (once per handle), the ones of each hop, the proxy a hop goes through, and the pool
+// of idle handles.
+#include <algorithm>
+
+#include "core/http/proxy.hpp"
+#include "core/http/transfer.hpp"
+
+namespace greenfetch {
+
+std::string HttpClient::proxy_for(const std::string& scheme, const std::string& host) const {
+  const std::string& p = !m_request_options.proxy.empty() ? m_request_options.proxy
+                         : scheme == "https"              ? m_env_https_proxy
+                                                          : m_env_http_proxy;
+  if (p.empty() || (!m_noproxy.empty() && noproxy_matches(m_noproxy, host))) {
+    return {};
+  }
+  return p;
+}
+
+CurlEasy HttpClient::acquire_easy() {
+  if (!m_idle_easy.empty()) {
+    CurlEasy e = std::move(m_idle_easy.back());
+    m_idle_easy.pop_back();
+    return e;
+  }
+  CurlEasy e(curl_easy_init());
+  if (!e) {
+    throw std::bad_alloc();
+  }
+  setup_static(e.get());
+  return e;
+}
+
+void HttpClient::release_easy(CurlEasy easy, const Transfer& t) {
+  // Put back what setup_hop changed away from setup_static's values.
+  CURL* e = easy.get();
+  if (!t.proxy_set.empty()) {
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+  }
+  if (t.custom_method_set) {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr);
+  }
+  if (t.headers_set) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.empty() ? nullptr : m_headers.get());
+  }
+  if (t.verbose_set) {
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
+  }
+  m_idle_easy.push_back(std::move(easy));
+}
+
+// Options that are the same for every transfer: set once per easy handle, which is then
+// reused without curl_easy_reset (that would free and copy them all again per request).
+void HttpClient::setup_static(CURL* e) {
+  const RequestOptions& o = m_request_options;
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_client_write_cb);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_client_header_cb);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  // Tells the reactor a socket it may still have in epoll (see on_socket) is gone.
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, http_client_close_cb);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_PROXY, "");  // hops set their own; "" never reads the environment
+  // Long enough for any transfer queued inside libcurl to still find its entry (else libcurl
+  // would resolve by itself, on a thread), short enough to keep its cache bounded.
+  curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 30L);  // see add_resolved
+  if (!m_connect_to.empty()) {
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, m_connect_to.get());
+  }
+  if (m_share) {
+    curl_easy_setopt(e, CURLOPT_SHARE, m_share.get());
+    // "" turns the cookie engine on (Set-Cookie is stored) without reading a file.
+    curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+    for (const std::string& c : o.cookies) {
+      if (c.find('=') != std::string::npos) {
+        curl_easy_setopt(e, CURLOPT_COOKIE, c.c_str());
+      }
+    }
+  }
+  if (o.http_version == 11) {
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  } else if (o.http_version == 2) {
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_0);
+  }
+  if (!o.cacert.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, o.cacert.c_str());
+  }
+  if (!o.capath.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAPATH, o.capath.c_str());
+  }
+  if (!o.cert.empty()) {
+    curl_easy_setopt(e, CURLOPT_SSLCERT, o.cert.c_str());
+  }
+  if (!o.key.empty()) {
+    curl_easy_setopt(e, CURLOPT_SSLKEY, o.key.c_str());
+  }
+  if (!o.user_agent.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
+  }
+  if (o.compressed) {
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  }
+  if (!m_headers.empty()) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());
+  }
+  if (o.connect_timeout.count() > 0) {
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  }
+  if (o.insecure) {
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (o.ip_resolve == 4) {
+    curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
+  } else if (o.ip_resolve == 6) {
+    curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
+  }
+  if (o.max_filesize > 0) {
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o.max_filesize));
+  }
+  if (o.forbid_reuse) {
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  }
+}
+
+// What may differ from one hop to the next: every option here is set on every hop.
+void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
+  const RequestOptions& o = m_request_options;
+  curl_easy_setopt(e, CURLOPT_URL, t.coalesced ? hop.connect_url.c_str() : hop.url.c_str());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  t.errbuf[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
+  // An explicit proxy (empty: none) spares libcurl a look at the environment per transfer.
+  if (hop.proxy != t.proxy_set) {
+    curl_easy_setopt(e, CURLOPT_PROXY, hop.proxy.c_str());
+  }
+  curl_easy_setopt(e, CURLOPT_RESOLVE, t.resolve.empty() ? nullptr : t.resolve.get());
+  // Over TLS, wait for ALPN to tell whether a connection can multiplex (HTTP/2) rather than
+  // open one per transfer. Never for http://: it would hold every transfer to a host until
+  // the first response arrives.
+  curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+                   hop.scheme == "https" && m_request_options.http_version != 11 ? 1L : 0L);
+  if (t.request->capture_heads) {
+    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_client_debug_cb);
+    curl_easy_setopt(e, CURLOPT_DEBUGDATA, &t);
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+    t.verbose_set = true;
+  }
+  const curl_slist* headers = t.request->header_list;
+  if (t.coalesced) {
+    // libcurl only reads the list: a node of ours in front of the shared one.
+    t.host_node.data = const_cast<char*>(hop.host_header.c_str());
+    t.host_node.next = const_cast<curl_slist*>(headers != nullptr ? headers : m_headers.get());
+    headers = &t.host_node;
+  }
+  if (headers != nullptr) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    t.headers_set = true;
+  } else if (t.headers_set) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());  // the previous hop's is stale
+    t.headers_set = false;
+  }
+  if (!o.user.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERPWD, hop.same_host ? o.user.c_str() : nullptr);
+  }
+  if (hop.method == "HEAD") {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (hop.send_body) {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+    const std::string& data = t.request->has_data ? t.request->data : o.data;
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(data.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, data.c_str());
+  } else {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);  // also undoes a previous POST or HEAD
+  }
+  bool implied = hop.method == (hop.send_body ? "POST" : "GET") || hop.method == "HEAD";
+  if (!implied || t.custom_method_set) {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, implied ? nullptr : hop.method.c_str());
+    t.custom_method_set = !implied;
+  }
+  if (t.deadline != Clock::time_point::max()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t.deadline - Clock::now());
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(left.count(), 1)));
+  }
+}
+
+}  // namespace greenfetch
