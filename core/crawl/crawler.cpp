@@ -182,9 +182,10 @@ int Crawler::run() {
     return 128 + SIGPIPE;
   }
   if (m_config.stats) {
-    write_all(m_err_fd, fmt::format("greenfetch: crawl: {} pages, {} failed, {} skipped by "
-                                    "robots.txt, {} URLs still queued\n",
-                                    m_pages, m_failed, m_skipped, m_frontier->pending()));
+    write_all(m_err_fd,
+              fmt::format("greenfetch: crawl: {} pages, {} failed, {} skipped by "
+                          "robots.txt, {} links rejected, {} URLs still queued\n",
+                          m_pages, m_failed, m_skipped, m_links_rejected, m_frontier->pending()));
   }
   if (interrupt.interrupted()) {
     if (!m_config.silent) {

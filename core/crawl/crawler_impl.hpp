@@ -77,6 +77,8 @@ class Crawler {
                 const std::shared_ptr<const std::string>& referrer);
   bool report(PageResult& p);
   void report_skipped(const CrawlItem& item, std::string_view why);
+  // A link of `page` that the URL Standard's parser rejects: counted, reported, not fetched.
+  void link_rejected(const std::string& page, std::string_view link);
   void error_line(const std::string& url, const Response& r);
   void schedule_flush();
   void open_state();
@@ -116,7 +118,8 @@ class Crawler {
   uint64_t m_failed = 0;
   uint64_t m_cancelled = 0;
   uint64_t m_skipped = 0;
-  std::string m_line;  // reused output buffer
+  uint64_t m_links_rejected = 0;  // links the URL Standard rejects (see link_rejected)
+  std::string m_line;             // reused output buffer
 };
 
 }  // namespace greenfetch

@@ -74,6 +74,17 @@ void Crawler::error_line(const std::string& url, const Response& r) {
   }
 }
 
+void Crawler::link_rejected(const std::string& page, std::string_view link) {
+  ++m_links_rejected;
+  if (!m_config.silent) {
+    std::string quoted;
+    append_json_string(quoted, link);
+    write_all(m_err_fd, fmt::format("greenfetch: {}: invalid_url: link {} is not a URL (the URL "
+                                    "Standard rejects it); not fetched\n",
+                                    page, quoted));
+  }
+}
+
 void Crawler::report_skipped(const CrawlItem& item, std::string_view why) {
   ++m_skipped;
   if (!m_config.json) {

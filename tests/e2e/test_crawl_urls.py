@@ -1,0 +1,159 @@
+"""Crawl: links resolved as the URL Standard says, and "reported = requested".
+
+A fixture page carries links in every edge case of issue 13 (backslashes, same-scheme relative
+forms, hosts written as escapes or IPv4 numbers, tabs, spaces, non-ASCII, dot segments) plus
+links the Standard rejects. The fixture server records each request-target it receives; the
+URLs greenfetch reports in -j, -w '%{url}' and WARC-Target-URI must be exactly those, byte for
+byte, and the rejected links are counted and named, never fetched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from http.client import HTTPConnection
+from urllib.parse import quote
+
+import harness
+from harness import HttpFixture, check, run
+
+args = harness.parse_args()
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# (href, the request-target it must become), for the links that are fetched.
+FETCHED = [
+    ("\\x", "/x"),
+    ("http:foo", "/dir/foo"),
+    ("http:/abs", "/abs"),
+    ("a b", "/dir/a%20b"),
+    ("%7euser", "/dir/~user"),
+    ("ü/€", "/dir/%C3%BC/%E2%82%AC"),
+    ("q?a=1&b='x'&c=%2f", "/dir/q?a=1&b=%27x%27&c=%2F"),
+    ("p|i^pe", "/dir/p|i%5Epe"),
+    ("/%2e%2E/up", "/up"),
+    ("./dot/../x2", "/dir/x2"),
+    ("//%31%32%37.0.0.1:{port}/host-escaped", "/host-escaped"),
+    ("http://0x7f.1:{port}/hex-host", "/hex-host"),
+    ("http://2130706433:{port}/num-host", "/num-host"),
+    ("HTTP://127.0.0.1:{port}/tab\there", "/tabhere"),
+    ("  /trim  ", "/trim"),
+    ("/a%zz", "/a%zz"),
+    ("/s?", "/s"),
+    ("/frag#x", "/frag"),
+]
+# Links the Standard rejects: counted, reported on stderr, not fetched.
+REJECTED = [
+    "http://[::%31]/",
+    "http://256.256.256.256/",
+    "http://a|b/",
+    "http://%25/",
+    "http://\u00ad/",
+    "http://127.0.0.1:99999/",
+]
+# Neither fetched nor rejected: other schemes, the page itself.
+IGNORED = ["mailto:someone@example.com", "javascript:void(0)", "#top", ""]
+
+
+def register(h: HttpFixture, path: str, body: bytes, ctype: str) -> None:
+    conn = HTTPConnection(h.host, h.port, timeout=10)
+    try:
+        conn.request("POST", f"/files/set?path={quote(path)}&type={quote(ctype, safe='')}",
+                     body=body)
+        r = conn.getresponse()
+        r.read()
+        check(r.status == 200, f"register {path}: {r.status}")
+    finally:
+        conn.close()
+
+
+def page(port: int) -> bytes:
+    hrefs = [f.format(port=port) for f, _ in FETCHED] + REJECTED + IGNORED
+    items = "\n".join(f'<a href="{h.replace(chr(34), "&quot;")}">x</a>' for h in hrefs)
+    return (f"<!doctype html><html><head><meta charset=utf-8><title>links</title></head>"
+            f"<body>{items}</body></html>\n").encode()
+
+
+def fetch_requests(h: HttpFixture) -> list[str]:
+    conn = HTTPConnection(h.host, h.port, timeout=10)
+    try:
+        conn.request("GET", "/requests")
+        r = conn.getresponse()
+        body = r.read()
+        check(r.status == 200, r.status)
+        return [t for t in json.loads(body) if t != "/robots.txt"]
+    finally:
+        conn.close()
+
+
+def reset_requests(h: HttpFixture) -> None:
+    conn = HTTPConnection(h.host, h.port, timeout=10)
+    try:
+        conn.request("GET", "/requests/reset")
+        conn.getresponse().read()
+    finally:
+        conn.close()
+
+
+def crawl(h: HttpFixture, *extra: str):
+    reset_requests(h)
+    seed = h.url("/dir/links.html")
+    p = run([args.greenfetch, "crawl", "--max-depth", "1", "--stats", *extra, seed], timeout=60)
+    check(p.returncode == 0, p)
+    return p, seed
+
+
+def check_requested(h: HttpFixture, reported: list[str], origin: str) -> None:
+    received = fetch_requests(h)
+    check(sorted(reported) == sorted(origin + t for t in received),
+          f"reported {sorted(reported)}\nreceived {sorted(received)}")
+    want = {"/dir/links.html"} | {t for _, t in FETCHED}
+    check(set(received) == want, f"received {sorted(received)}, want {sorted(want)}")
+    check(len(received) == len(set(received)), f"a URL fetched twice: {received}")
+
+
+@harness.test
+def json_and_warc_name_what_was_requested():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        register(h, "/dir/links.html", page(h.port), "text/html; charset=utf-8")
+        warc = os.path.join(d, "c.warc.gz")
+        p, seed = crawl(h, "-j", "--warc", warc)
+        origin = f"http://127.0.0.1:{h.port}"
+        records = [json.loads(x) for x in p.stdout.decode().splitlines()]
+        reported = [r["url"] for r in records]
+        check_requested(h, reported, origin)
+        # Stats and stderr name the rejected links.
+        err = p.stderr.decode()
+        check(f"{len(REJECTED)} links rejected" in err, err)
+        check(err.count("the URL Standard rejects it") == len(REJECTED), err)
+        check(json.dumps("http://256.256.256.256/") in err, err)
+        # WARC-Target-URI of every response record is the requested URL.
+        check(shutil.which("node") is not None, "node is not installed (run .ci/install-deps)")
+        v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
+        check(v.returncode == 0, v)
+        responses = [json.loads(x) for x in v.stdout.decode().splitlines()]
+        targets = [r["target_uri"] for r in responses if r.get("type") == "response"]
+        check(sorted(targets) == sorted(reported), (targets, reported))
+
+
+@harness.test
+def write_out_url_is_what_was_requested():
+    with HttpFixture() as h:
+        register(h, "/dir/links.html", page(h.port), "text/html; charset=utf-8")
+        p, seed = crawl(h, "-w", "%{url}\\n")
+        reported = p.stdout.decode().split("\n")[:-1]
+        check_requested(h, reported, f"http://127.0.0.1:{h.port}")
+
+
+@harness.test
+def silent_crawl_still_counts_rejected_links():
+    with HttpFixture() as h:
+        register(h, "/dir/links.html", page(h.port), "text/html; charset=utf-8")
+        p, seed = crawl(h, "-s")
+        err = p.stderr.decode()
+        check("the URL Standard rejects it" not in err, err)
+        check(f"{len(REJECTED)} links rejected" in err, err)
+
+
+if __name__ == "__main__":
+    harness.main()
