@@ -120,6 +120,30 @@ ResolvedUrl resolve_checked(const Url& base, std::string_view link,
   return out;
 }
 
+ResolvedUrl parse_input_url(std::string_view input) {
+  std::string_view s = input;
+  while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) {
+    s.remove_prefix(1);
+  }
+  std::size_t i = 0;
+  while (i < s.size() && (is_ascii_alpha(static_cast<unsigned char>(s[i])) ||
+                          (i > 0 && (is_ascii_digit(static_cast<unsigned char>(s[i])) ||
+                                     s[i] == '+' || s[i] == '-' || s[i] == '.')))) {
+    ++i;
+  }
+  const std::string_view scheme = s.substr(0, i);
+  const bool has_scheme =
+      i > 0 && i < s.size() && s[i] == ':' &&
+      (s.substr(i).starts_with("://") || iequals(scheme, "http") || iequals(scheme, "https"));
+  UrlParseResult parsed = parse_url(has_scheme ? std::string(s) : "http://" + std::string(s));
+  ResolvedUrl out;
+  out.status = parsed.status;
+  if (parsed.status == UrlParseStatus::ok) {
+    out.url = parsed.url.href(false);
+  }
+  return out;
+}
+
 std::optional<std::string> normalize_url(std::string_view url, const NormalizeOptions& options) {
   ResolvedUrl r = normalize_checked(url, options);
   if (r.status != UrlParseStatus::ok) {

@@ -50,6 +50,12 @@ ResolvedUrl normalize_checked(std::string_view url, const NormalizeOptions& opti
 ResolvedUrl resolve_checked(const Url& base, std::string_view link,
                             const NormalizeOptions& options = {});
 
+// Fetch mode's reading of a URL from the command line or an input file: when it does not start
+// with "scheme://" (or "http:"/"https:"), "http://" is put in front, as curl guesses; then the
+// Standard's parser. `url` is then the Standard's href without the fragment (which is never
+// sent): that is what is fetched, and %{url_effective} names it.
+ResolvedUrl parse_input_url(std::string_view input);
+
 // The same, nullopt unless the status is ok.
 std::optional<std::string> normalize_url(std::string_view url,
                                          const NormalizeOptions& options = {});
