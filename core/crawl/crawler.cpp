@@ -38,6 +38,12 @@ std::vector<std::string> Crawler::read_seeds() {
     }
     seeds.push_back(std::move(*n));
   }
+  if (seeds.empty()) {
+    // As bench's: a crawl of nothing is a mistake on the command line (an empty -i file or
+    // stdin), not a crawl that succeeded.
+    throw UsageError("no seed URL given: the input had none (pass URLs as arguments, -i FILE, "
+                     "or pipe them on stdin)");
+  }
   return seeds;
 }
 

@@ -155,5 +155,18 @@ def silent_crawl_still_counts_rejected_links():
         check(f"{len(REJECTED)} links rejected" in err, err)
 
 
+@harness.test
+def no_seed_at_all_is_a_usage_error():
+    # `crawl < /dev/null`, and an input file with only comments, as bench's empty input is.
+    p = run([args.greenfetch, "crawl"], stdin=b"")
+    check(p.returncode == 2 and b"greenfetch" in p.stderr and b"no seed" in p.stderr, p)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "seeds.txt")
+        with open(path, "w") as f:
+            f.write("# nothing here\n\n")
+        p = run([args.greenfetch, "crawl", "-i", path])
+        check(p.returncode == 2 and b"no seed" in p.stderr, p)
+
+
 if __name__ == "__main__":
     harness.main()
