@@ -1,5 +1,7 @@
 #include "cli/crawl_cli.hpp"
 
+#include "core/base/ascii.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -57,6 +59,17 @@ int crawl_main(int argc, char** argv) {
                  "Never follow URLs matching this RE2 pattern (repeatable)")
       ->allow_extra_args(false)
       ->type_name("REGEX");
+  app.add_option("--accept-ext", config.scope.accept_ext,
+                 "Follow links to files only with these extensions (comma-separated; pages: "
+                 "html, htm and paths without one, are still followed)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("EXT,...");
+  app.add_option("--reject-ext", config.scope.reject_ext,
+                 "Never follow links to files with these extensions (comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("EXT,...");
   app.add_option("--max-depth", config.max_depth, "Links followed from a seed at most")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30));
@@ -99,6 +112,14 @@ int crawl_main(int argc, char** argv) {
       config.delay = parse_milliseconds(delay, "--delay");
     }
     config.robots = !no_robots;
+    for (std::vector<std::string>* list : {&config.scope.accept_ext, &config.scope.reject_ext}) {
+      for (std::string& ext : *list) {
+        ext = ascii_lowercase(trim(ext, " ."));
+        if (ext.empty()) {
+          throw UsageError("--accept-ext/--reject-ext: empty extension");
+        }
+      }
+    }
     if (config.json && !config.write_out.empty()) {
       throw UsageError("-j and -w cannot be used together");
     }

@@ -155,6 +155,27 @@ def silent_crawl_still_counts_rejected_links():
         check(f"{len(REJECTED)} links rejected" in err, err)
 
 
+def crawl_extensions(*options: str) -> set[str]:
+    with HttpFixture() as h:
+        links = ["a.pdf", "b.ZIP", "c.jpg", "d.html", "e/", "f", "g.pdf?x=1.zip"]
+        body = "".join(f'<a href="{x}">x</a>' for x in links)
+        register(h, "/dir/links.html", f"<html><body>{body}</body></html>".encode(),
+                 "text/html")
+        crawl(h, *options)
+        return set(fetch_requests(h)) - {"/dir/links.html"}
+
+
+@harness.test
+def accept_ext_and_reject_ext_choose_the_files_followed():
+    got = crawl_extensions("--accept-ext", "pdf,.Zip")
+    check(got == {"/dir/a.pdf", "/dir/b.ZIP", "/dir/d.html", "/dir/e/", "/dir/f",
+                  "/dir/g.pdf?x=1.zip"}, got)
+    got = crawl_extensions("--reject-ext", "zip", "--reject-ext", "JPG,pdf")
+    check(got == {"/dir/d.html", "/dir/e/", "/dir/f"}, got)
+    p = run([args.greenfetch, "crawl", "--accept-ext=.", "http://127.0.0.1:1/"])
+    check(p.returncode == 2 and b"--accept-ext" in p.stderr, p)
+
+
 @harness.test
 def no_seed_at_all_is_a_usage_error():
     # `crawl < /dev/null`, and an input file with only comments, as bench's empty input is.
