@@ -19,6 +19,7 @@ namespace greenfetch::cli {
 int crawl_main(int argc, char** argv) {
   CrawlConfig config;
   std::string delay;
+  std::string duration;
   bool no_robots = false;
   CLI::App app{
       "greenfetch crawl: fetch every page of a site, following links from HTML.\n"
@@ -73,6 +74,9 @@ int crawl_main(int argc, char** argv) {
   app.add_option("--max-depth", config.max_depth, "Links followed from a seed at most")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30));
+  app.add_option("-z,--duration", duration,
+                 "Start no page after this long (30s, 2m, 500ms), then end cleanly")
+      ->type_name("DURATION");
   app.add_option("--max-pages", config.max_pages,
                  "Stop after fetching this many pages (0: no limit)")
       ->check(CLI::Range(static_cast<uint64_t>(0), static_cast<uint64_t>(1) << 50));
@@ -112,6 +116,9 @@ int crawl_main(int argc, char** argv) {
       config.delay = parse_milliseconds(delay, "--delay");
     }
     config.robots = !no_robots;
+    if (!duration.empty()) {
+      config.run_for = parse_duration(duration, "--duration");
+    }
     for (std::vector<std::string>* list : {&config.scope.accept_ext, &config.scope.reject_ext}) {
       for (std::string& ext : *list) {
         ext = ascii_lowercase(trim(ext, " ."));

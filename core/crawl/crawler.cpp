@@ -41,8 +41,9 @@ std::vector<std::string> Crawler::read_seeds() {
   if (seeds.empty()) {
     // As bench's: a crawl of nothing is a mistake on the command line (an empty -i file or
     // stdin), not a crawl that succeeded.
-    throw UsageError("no seed URL given: the input had none (pass URLs as arguments, -i FILE, "
-                     "or pipe them on stdin)");
+    throw UsageError(
+        "no seed URL given: the input had none (pass URLs as arguments, -i FILE, "
+        "or pipe them on stdin)");
   }
   return seeds;
 }
@@ -154,6 +155,16 @@ int Crawler::run() {
         wake();
       },
       reactor);
+  // -z/--duration: like Ctrl-C, but an ordinary end (pages cancelled then are not failures).
+  Timer duration_timer([&] {
+    m_duration_reached = true;
+    m_stopping = true;
+    cancel_timer.arm(reactor, Clock::now() + k_interrupt_grace);
+    wake();
+  });
+  if (m_config.run_for.count() > 0) {
+    duration_timer.arm(reactor, Clock::now() + m_config.run_for);
+  }
 
   for (;;) {
     dispatch();
@@ -178,6 +189,7 @@ int Crawler::run() {
     m_waiter = nullptr;
   }
   pool.waitall();
+  duration_timer.cancel();
   m_flush_timer->cancel();
   m_out.flush();
   if (m_state) {
@@ -192,6 +204,11 @@ int Crawler::run() {
               fmt::format("greenfetch: crawl: {} pages, {} failed, {} skipped by "
                           "robots.txt, {} links rejected, {} URLs still queued\n",
                           m_pages, m_failed, m_skipped, m_links_rejected, m_frontier->pending()));
+  }
+  if (m_duration_reached && !interrupt.interrupted() && !m_config.silent) {
+    write_all(m_err_fd, fmt::format("greenfetch: crawl: --duration reached; {} transfers "
+                                    "cancelled, {} URLs still queued\n",
+                                    m_cancelled, m_frontier->pending()));
   }
   if (interrupt.interrupted()) {
     if (!m_config.silent) {

@@ -118,8 +118,9 @@ class Crawler {
   uint64_t m_failed = 0;
   uint64_t m_cancelled = 0;
   uint64_t m_skipped = 0;
-  uint64_t m_links_rejected = 0;  // links the URL Standard rejects (see link_rejected)
-  std::string m_line;             // reused output buffer
+  uint64_t m_links_rejected = 0;    // links the URL Standard rejects (see link_rejected)
+  bool m_duration_reached = false;  // -z/--duration ended the crawl
+  std::string m_line;               // reused output buffer
 };
 
 }  // namespace greenfetch

@@ -114,7 +114,9 @@ bool Crawler::report(PageResult& p) {
   ++m_pages;
   if (r.error == Error::cancelled) {
     ++m_cancelled;
-    ++m_failed;
+    if (!m_duration_reached) {
+      ++m_failed;
+    }
     return false;
   }
   if (!r.ok()) {

@@ -177,6 +177,33 @@ def accept_ext_and_reject_ext_choose_the_files_followed():
 
 
 @harness.test
+def duration_ends_the_crawl_cleanly_and_state_resumes_it():
+    import time
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        links = [f"/delay/300/{i}" for i in range(20)]
+        body = "".join(f'<a href="{x}">x</a>' for x in links)
+        register(h, "/dir/links.html", f"<html><body>{body}</body></html>".encode(), "text/html")
+        seed = h.url("/dir/links.html")
+        state = os.path.join(d, "st")
+        argv = [args.greenfetch, "crawl", "-c", "1", "--max-depth", "1", "--state", state, seed]
+        start = time.monotonic()
+        p = run(argv[:2] + ["-z", "1s"] + argv[2:], timeout=60)
+        elapsed = time.monotonic() - start
+        check(p.returncode == 0, p)
+        check(elapsed < 4, f"took {elapsed:.1f} s for -z 1s")
+        check(b"--duration reached" in p.stderr, p.stderr)
+        first = p.stdout.decode().split()
+        check(seed in first and 1 <= len(first) < 21, first)
+        p = run(argv, timeout=60)
+        check(p.returncode == 0, p)
+        second = p.stdout.decode().split()
+        check(sorted(first + second) == sorted([seed] + [h.url(x) for x in links]),
+              (first, second))
+    p = run([args.greenfetch, "crawl", "-z", "soon", "http://127.0.0.1:1/"])
+    check(p.returncode == 2 and b"--duration" in p.stderr, p)
+
+
+@harness.test
 def no_seed_at_all_is_a_usage_error():
     # `crawl < /dev/null`, and an input file with only comments, as bench's empty input is.
     p = run([args.greenfetch, "crawl"], stdin=b"")
