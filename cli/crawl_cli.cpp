@@ -77,6 +77,9 @@ int crawl_main(int argc, char** argv) {
   app.add_option("-z,--duration", duration,
                  "Start no page after this long (30s, 2m, 500ms), then end cleanly")
       ->type_name("DURATION");
+  app.add_option("--list-external", config.list_external,
+                 "Write each out-of-scope link once to FILE, as URL<TAB>the page linking it")
+      ->type_name("FILE");
   app.add_option("--max-pages", config.max_pages,
                  "Stop after fetching this many pages (0: no limit)")
       ->check(CLI::Range(static_cast<uint64_t>(0), static_cast<uint64_t>(1) << 50));

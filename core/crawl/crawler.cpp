@@ -2,11 +2,14 @@
 // in the files crawler_impl.hpp names.
 #include "core/crawl/crawler.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/crawl/crawler_impl.hpp"
@@ -77,6 +80,14 @@ void Crawler::prepare() {
   }
   if (!m_config.state_dir.empty()) {
     open_state();  // before the WARC is opened: it may cut the WARC back
+  }
+  if (!m_config.list_external.empty()) {
+    m_external_fd.reset(
+        ::open(m_config.list_external.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!m_external_fd.valid()) {
+      throw UsageError(fmt::format("--list-external: cannot write '{}': {}", m_config.list_external,
+                                   std::strerror(errno)));
+    }
   }
   if (!m_config.warc.empty()) {
     // The WARC must hold the payload exactly as it came over the wire: ask for no

@@ -3,6 +3,8 @@
 // each output file ends.
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/crawl/crawler_impl.hpp"
@@ -82,6 +84,19 @@ void Crawler::link_rejected(const std::string& page, std::string_view link) {
     write_all(m_err_fd, fmt::format("greenfetch: {}: invalid_url: link {} is not a URL (the URL "
                                     "Standard rejects it); not fetched\n",
                                     page, quoted));
+  }
+}
+
+void Crawler::link_external(const std::string& page, const std::string& url) {
+  if (m_external_seen.insert(url).second) {
+    // URL TAB PAGE: `cut -f1` gives a list greenfetch -i reads back.
+    if (!write_all(m_external_fd.get(), fmt::format("{}\t{}\n", url, page))) {
+      // Said once; the crawl goes on without the list (as a failing -o file does not stop it).
+      write_all(m_err_fd, fmt::format("greenfetch: --list-external '{}': {}; no more links "
+                                      "listed\n",
+                                      m_config.list_external, std::strerror(errno)));
+      m_external_fd.reset();
+    }
   }
 }
 

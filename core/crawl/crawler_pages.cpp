@@ -119,6 +119,9 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
           link_rejected(p.item.url, link);
         } else if (u.status == UrlParseStatus::ok && m_scope->in_scope(u.url)) {
           discover(u.url, depth, referrer);
+        } else if (u.status == UrlParseStatus::ok && m_external_fd.valid() &&
+                   !m_scope->same_site(u.url)) {
+          link_external(p.item.url, u.url);
         }
       }
     }

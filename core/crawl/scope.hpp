@@ -48,6 +48,9 @@ class CrawlScope {
   // normalized_url: as returned by normalize_url() or resolve_link(). False for anything that
   // does not parse as scheme://authority/path.
   bool in_scope(std::string_view normalized_url) const;
+  // Only the --scope part of in_scope(): whether the URL is on the seeds' host, domain or
+  // prefix. A link that is not is external (--list-external).
+  bool same_site(std::string_view normalized_url) const { return kind_matches(normalized_url); }
 
  private:
   struct Prefix {

@@ -204,6 +204,27 @@ def duration_ends_the_crawl_cleanly_and_state_resumes_it():
 
 
 @harness.test
+def list_external_names_each_outside_link_once_with_its_page():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        # Two pages of the site link the same outside URL (another port is another host for
+        # --scope host); nothing outside is fetched.
+        out1 = "http://127.0.0.1:1/gone"
+        out2 = "http://localhost:1/x#frag"
+        register(h, "/dir/links.html",
+                 f'<a href="{out1}">a</a><a href="p2.html">b</a><a href="{out2}">c</a>'
+                 f'<a href="mailto:x@example.com">m</a>'.encode(), "text/html")
+        register(h, "/dir/p2.html", f'<a href="{out1}">again</a>'.encode(), "text/html")
+        path = os.path.join(d, "ext.tsv")
+        p, seed = crawl(h, "--list-external", path)
+        with open(path) as f:
+            lines = f.read().split("\n")[:-1]
+        check(lines == [f"{out1}\t{seed}", f"http://localhost:1/x\t{seed}"], lines)
+        check(set(fetch_requests(h)) == {"/dir/links.html", "/dir/p2.html"}, fetch_requests(h))
+    p = run([args.greenfetch, "crawl", "--list-external", "/nonexistent/dir/x", "http://127.0.0.1:1/"])
+    check(p.returncode == 2 and b"/nonexistent/dir/x" in p.stderr, p)
+
+
+@harness.test
 def no_seed_at_all_is_a_usage_error():
     # `crawl < /dev/null`, and an input file with only comments, as bench's empty input is.
     p = run([args.greenfetch, "crawl"], stdin=b"")
