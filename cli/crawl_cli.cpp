@@ -1,5 +1,7 @@
 #include "cli/crawl_cli.hpp"
 
+#include "core/base/ascii.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cctype>
@@ -19,6 +21,7 @@ namespace greenfetch::cli {
 int crawl_main(int argc, char** argv) {
   CrawlConfig config;
   std::string delay;
+  std::string duration;
   bool no_robots = false;
   CLI::App app{
       "greenfetch crawl: fetch every page of a site, following links from HTML.\n"
@@ -80,10 +83,27 @@ int crawl_main(int argc, char** argv) {
                  "Never follow URLs matching this RE2 pattern (repeatable)")
       ->allow_extra_args(false)
       ->type_name("REGEX");
+  app.add_option("--accept-ext", config.scope.accept_ext,
+                 "Follow links to files only with these extensions (comma-separated; pages: "
+                 "html, htm and paths without one, are still followed)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("EXT,...");
+  app.add_option("--reject-ext", config.scope.reject_ext,
+                 "Never follow links to files with these extensions (comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->type_name("EXT,...");
   app.add_option("--max-depth", config.max_depth, "Links followed from a seed at most")
       ->capture_default_str()
       ->type_name("N")
       ->check(count_in(0, 1 << 30));
+  app.add_option("-z,--duration", duration,
+                 "Start no page after this long (30s, 2m, 500ms), then end cleanly")
+      ->type_name("DURATION");
+  app.add_option("--list-external", config.list_external,
+                 "Write each out-of-scope link once to FILE, as URL<TAB>page")
+      ->type_name("FILE");
   app.add_option("--max-pages", config.max_pages, "Stop after fetching N pages (default: no limit)")
       ->type_name("N")
       ->check(count_in(0, static_cast<uint64_t>(1) << 50));
@@ -120,6 +140,17 @@ int crawl_main(int argc, char** argv) {
       config.delay = parse_milliseconds(delay, "--delay");
     }
     config.robots = !no_robots;
+    if (!duration.empty()) {
+      config.run_for = parse_duration(duration, "--duration");
+    }
+    for (std::vector<std::string>* list : {&config.scope.accept_ext, &config.scope.reject_ext}) {
+      for (std::string& ext : *list) {
+        ext = ascii_lowercase(trim(ext, " ."));
+        if (ext.empty()) {
+          throw UsageError("--accept-ext/--reject-ext: empty extension");
+        }
+      }
+    }
     if (config.json && !config.write_out.empty()) {
       throw UsageError("-j and -w cannot be used together");
     }

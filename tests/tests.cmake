@@ -22,3 +22,7 @@ foreach(script ${GREENFETCH_E2E_TESTS})
                    --build-dir ${CMAKE_BINARY_DIR})
   set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 300 ENVIRONMENT "${GREENFETCH_TEST_ENV}")
 endforeach()
+
+# Test-only tools the e2e tests run beside greenfetch (found in --build-dir).
+add_executable(url_probe ${CMAKE_SOURCE_DIR}/tests/tools/url_probe.cpp)
+target_link_libraries(url_probe PRIVATE greenfetch_core)

@@ -2,11 +2,14 @@
 // in the files crawler_impl.hpp names.
 #include "core/crawl/crawler.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/crawl/crawler_impl.hpp"
@@ -38,6 +41,13 @@ std::vector<std::string> Crawler::read_seeds() {
       throw UsageError(fmt::format("seed is not an http(s) URL: '{}'", s));
     }
     seeds.push_back(std::move(*n));
+  }
+  if (seeds.empty()) {
+    // As bench's: a crawl of nothing is a mistake on the command line (an empty -i file or
+    // stdin), not a crawl that succeeded.
+    throw UsageError(
+        "no seed URL given: the input had none (pass URLs as arguments, -i FILE, "
+        "or pipe them on stdin)");
   }
   return seeds;
 }
@@ -71,6 +81,14 @@ void Crawler::prepare() {
   }
   if (!m_config.state_dir.empty()) {
     open_state();  // before the WARC is opened: it may cut the WARC back
+  }
+  if (!m_config.list_external.empty()) {
+    m_external_fd.reset(
+        ::open(m_config.list_external.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!m_external_fd.valid()) {
+      throw UsageError(fmt::format("--list-external: cannot write '{}': {}", m_config.list_external,
+                                   std::strerror(errno)));
+    }
   }
   if (!m_config.warc.empty()) {
     // The WARC must hold the payload exactly as it came over the wire: ask for no
@@ -149,6 +167,16 @@ int Crawler::run() {
         wake();
       },
       reactor);
+  // -z/--duration: like Ctrl-C, but an ordinary end (pages cancelled then are not failures).
+  Timer duration_timer([&] {
+    m_duration_reached = true;
+    m_stopping = true;
+    cancel_timer.arm(reactor, Clock::now() + k_interrupt_grace);
+    wake();
+  });
+  if (m_config.run_for.count() > 0) {
+    duration_timer.arm(reactor, Clock::now() + m_config.run_for);
+  }
 
   // The live line: fields most important first (Progress leaves out what does not fit).
   Clock::time_point started = Clock::now();
@@ -200,6 +228,7 @@ int Crawler::run() {
     m_waiter = nullptr;
   }
   pool.waitall();
+  duration_timer.cancel();
   m_flush_timer->cancel();
   m_out.flush();
   if (m_state) {
@@ -211,13 +240,18 @@ int Crawler::run() {
     return 128 + SIGPIPE;
   }
   std::string summary = fmt::format(
-      "greenfetch: crawl: {} pages, {} failed, {} skipped by robots.txt, {} URLs "
-      "still queued",
-      m_pages, m_failed, m_skipped, m_frontier->pending());
+      "greenfetch: crawl: {} pages, {} failed, {} skipped by robots.txt, {} links rejected, "
+      "{} URLs still queued",
+      m_pages, m_failed, m_skipped, m_links_rejected, m_frontier->pending());
   if (m_config.stats && !progress.live()) {
     write_all(m_err_fd, summary + "\n");
   } else {
     progress.finish(summary);  // on a terminal by default
+  }
+  if (m_duration_reached && !interrupt.interrupted() && !m_config.silent) {
+    write_all(m_err_fd, fmt::format("greenfetch: crawl: --duration reached; {} transfers "
+                                    "cancelled, {} URLs still queued\n",
+                                    m_cancelled, m_frontier->pending()));
   }
   if (interrupt.interrupted()) {
     if (!m_config.silent) {

@@ -25,6 +25,8 @@ struct CrawlConfig {
   ScopeOptions scope;                    // --scope, --include, --exclude
   int max_depth = 5;                     // --max-depth: links followed from a seed
   uint64_t max_pages = 0;                // --max-pages: pages fetched at most; 0: no limit
+  std::string list_external;             // --list-external FILE: out-of-scope links, once each
+  std::chrono::milliseconds run_for{0};  // -z/--duration: no page starts after it; 0: no limit
   bool assets = false;                   // --assets: also img, script, stylesheets, source
   bool strip_query = false;              // --strip-query
   std::string drop_params;               // --drop-params REGEX (RE2, full match on the name)

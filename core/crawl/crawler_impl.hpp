@@ -25,6 +25,7 @@
 #include "core/crawl/warc_writer.hpp"
 #include "core/engine/green_pool.hpp"
 #include "core/engine/reactor.hpp"
+#include "core/engine/unique_fd.hpp"
 #include "core/http/client.hpp"
 #include "core/output/output.hpp"
 #include "core/output/output_mark.hpp"
@@ -78,6 +79,10 @@ class Crawler {
                 const std::shared_ptr<const std::string>& referrer);
   bool report(PageResult& p);
   void report_skipped(const CrawlItem& item, std::string_view why);
+  // A link of `page` that the URL Standard's parser rejects: counted, reported, not fetched.
+  void link_rejected(const std::string& page, std::string_view link);
+  // --list-external: an out-of-scope link, listed the first time it is seen.
+  void link_external(const std::string& page, const std::string& url);
   void error_line(const std::string& url, const Response& r);
   void schedule_flush();
   void open_state();
@@ -118,6 +123,11 @@ class Crawler {
   uint64_t m_failed = 0;
   uint64_t m_cancelled = 0;
   uint64_t m_skipped = 0;
+  uint64_t m_links_rejected = 0;    // links the URL Standard rejects (see link_rejected)
+  bool m_duration_reached = false;  // -z/--duration ended the crawl
+  // --list-external: the file, and the external links already listed (this run only).
+  UniqueFd m_external_fd;
+  std::unordered_set<std::string> m_external_seen;
   std::string m_line;  // reused output buffer
 };
 

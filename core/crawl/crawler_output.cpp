@@ -3,6 +3,8 @@
 // each output file ends.
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/crawl/crawler_impl.hpp"
@@ -77,6 +79,30 @@ void Crawler::error_line(const std::string& url, const Response& r) {
   }
 }
 
+void Crawler::link_rejected(const std::string& page, std::string_view link) {
+  ++m_links_rejected;
+  if (!m_config.silent) {
+    std::string quoted;
+    append_json_string(quoted, link);
+    write_all(m_err_fd, fmt::format("greenfetch: {}: invalid_url: link {} is not a URL (the URL "
+                                    "Standard rejects it); not fetched\n",
+                                    page, quoted));
+  }
+}
+
+void Crawler::link_external(const std::string& page, const std::string& url) {
+  if (m_external_seen.insert(url).second) {
+    // URL TAB PAGE: `cut -f1` gives a list greenfetch -i reads back.
+    if (!write_all(m_external_fd.get(), fmt::format("{}\t{}\n", url, page))) {
+      // Said once; the crawl goes on without the list (as a failing -o file does not stop it).
+      write_all(m_err_fd, fmt::format("greenfetch: --list-external '{}': {}; no more links "
+                                      "listed\n",
+                                      m_config.list_external, std::strerror(errno)));
+      m_external_fd.reset();
+    }
+  }
+}
+
 void Crawler::report_skipped(const CrawlItem& item, std::string_view why) {
   ++m_skipped;
   if (!m_config.json) {
@@ -106,7 +132,9 @@ bool Crawler::report(PageResult& p) {
   ++m_pages;
   if (r.error == Error::cancelled) {
     ++m_cancelled;
-    ++m_failed;
+    if (!m_duration_reached) {
+      ++m_failed;
+    }
     return false;
   }
   if (!r.ok()) {

@@ -10,6 +10,11 @@
 // Leniency: keys are case-insensitive and a few misspellings are accepted where the result can
 // only be more restrictive or follows the file's evident structure ("disalow", "useragent").
 // Misspelt "allow" lines are not accepted, since guessing them would widen access.
+//
+// Where RFC 9309 leaves room, the file is read as Google's open-source parser reads it, each
+// rule commented where it is applied: lines without a colon (split_line), escapes in patterns
+// kept as written (google_escape), the line-length limit (k_max_line_octets), an allowed
+// "index.html" covering its directory (compile_line). The product token rules are RFC 9309's.
 #include "core/crawl/robots.hpp"
 #include "core/base/ascii.hpp"
 
@@ -51,71 +56,38 @@ std::string_view product_token(std::string_view s) {
 
 // ---- Percent-encoding --------------------------------------------------------------------
 //
-// RFC 9309 2.2.2 compares percent-encoded octets. Both the URL and every pattern are put into
-// one canonical form, octet by octet, so that equal meanings compare equal byte for byte:
-//   - unreserved characters (ALPHA DIGIT - . _ ~) are written raw, whether they came encoded
-//     or not ("%62az" = "baz");
-//   - '*' and '$' are written raw: in a URL they are data, and a pattern spells a literal one
-//     "%2A" / "%24" (RFC 9309 2.2.3), which must then match the raw character in the URL;
-//   - other reserved characters keep the form they were written in, because encoding one
-//     changes its meaning ("/a%2Fb" is not "/a/b"); an encoded one gets upper-case hex;
-//   - inside the query, ':', '/', '?' and '@' are data either way and are written raw, so
-//     "?u=https://x" matches "?u=https%3A%2F%2Fx" (the RFC's own example);
-//   - every other octet (non-ASCII, controls, space, '"', '<', '%' not starting an escape, …)
-//     is written "%XX" with upper-case hex ("ツ" = "%E3%83%84" = "%e3%83%84").
+// Where RFC 9309 2.2.2 leaves room, patterns are compared as Google's open-source parser
+// (google/robotstxt, the RFC authors' reference) compares them: a pattern keeps its escapes as
+// written, only with the hex digits in upper case, and its non-ASCII octets are
+// percent-encoded ("/foo/bar/ツ" is "/foo/bar/%E3%83%84"); the URL's path is compared as
+// sent. So "Allow: /foo/bar/%62%61%7A" does not match "/foo/bar/baz" (Google's test says a
+// robots.txt must not rely on it). The URL the crawler asks about is its normal form
+// (core/url/normalize.hpp: the Standard's encoding, escapes of unreserved characters decoded,
+// hex in upper case), and goes through the same escaping, which changes nothing in it.
+// One RFC rule stays on top (2.2.3): "%2A" and "%24" in a pattern are a literal '*' and '$'.
 
-struct Octet {
-  unsigned char value = 0;
-  bool encoded = false;  // written as "%XX" in the source
-  std::size_t width = 1;
-};
-
-Octet read_octet(std::string_view s, std::size_t i) {
-  if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-    return {static_cast<unsigned char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])), true, 3};
-  }
-  return {static_cast<unsigned char>(s[i]), false, 1};
+char upper_hex(char c) {
+  return c >= 'a' && c <= 'f' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
-bool is_unreserved(unsigned char c) {
-  return is_ascii_alpha(c) || is_ascii_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-// RFC 3986 reserved characters other than '*' and '$' (handled as data, see above), and other
-// than '[' and ']' (only meaningful in a host, so in a path they are plain data).
-bool is_structural(unsigned char c) {
-  constexpr std::string_view k_chars = ":/?#@!&'()+,;=";
-  return k_chars.find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-bool is_query_data(unsigned char c) {
-  return c == ':' || c == '/' || c == '?' || c == '@';
-}
-
-void append_canonical(std::string& out, Octet o, bool in_query) {
-  const unsigned char c = o.value;
-  if (is_unreserved(c) || c == '*' || c == '$' || (in_query && is_query_data(c)) ||
-      (is_structural(c) && !o.encoded)) {
-    out += static_cast<char>(c);
-    return;
-  }
+std::string google_escape(std::string_view s) {
   constexpr std::string_view k_hex = "0123456789ABCDEF";
-  out += '%';
-  out += k_hex[c >> 4];
-  out += k_hex[c & 0x0F];
-}
-
-std::string canonical_path(std::string_view s) {
   std::string out;
   out.reserve(s.size() + s.size() / 4);
-  bool in_query = false;
-  for (std::size_t i = 0; i < s.size();) {
-    const Octet o = read_octet(s, i);
-    append_canonical(out, o, in_query);
-    if (o.value == '?' && !o.encoded) {
-      in_query = true;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += '%';
+      out += upper_hex(s[i + 1]);
+      out += upper_hex(s[i + 2]);
+      i += 2;
+    } else if (c >= 0x80) {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0x0F];
+    } else {
+      out += static_cast<char>(c);
     }
-    i += o.width;
   }
   return out;
 }
@@ -211,28 +183,65 @@ bool is_absolute_url(std::string_view s) {
   });
 }
 
+// Splits a line (comment and surrounding white space removed) into key and value. Besides
+// "key: value", Google's parser reads a line without a colon whose key and value are separated
+// by white space ("user-agent FooBot", "disallow /"), but only when the line is exactly two
+// words: "a b c" is skipped, as Google skips it.
+bool split_line(std::string_view line, std::string_view& key, std::string_view& value) {
+  std::size_t sep = line.find(':');
+  std::size_t value_start = sep + 1;
+  if (sep == std::string_view::npos) {
+    sep = line.find_first_of(k_space);
+    if (sep == std::string_view::npos) {
+      return false;
+    }
+    value_start = line.find_first_not_of(k_space, sep);
+    if (line.find_first_of(k_space, value_start) != std::string_view::npos) {
+      return false;
+    }
+  }
+  key = trim(line.substr(0, sep), k_space);
+  value = trim(line.substr(value_start), k_space);
+  return true;
+}
+
 }  // namespace
+
+// Google's parser: an Allow pattern whose last segment starts with "/index.htm" also allows
+// its directory itself ("Allow: /dir/index.html" also acts as "Allow: /dir/$"), as a server
+// answers "/dir/" with that file.
+std::vector<Robots::Rule> Robots::compile_line(std::string_view pattern, bool allow) {
+  std::vector<Rule> out;
+  out.push_back(compile(pattern, allow));
+  const std::size_t slash = pattern.rfind('/');
+  if (allow && slash != std::string_view::npos && pattern.substr(slash).starts_with("/index.htm")) {
+    out.push_back(compile(std::string(pattern.substr(0, slash + 1)) + "$", true));
+  }
+  return out;
+}
 
 Robots::Rule Robots::compile(std::string_view pattern, bool allow) {
   Rule rule;
   rule.allow = allow;
   rule.segments.emplace_back();
-  bool in_query = false;
-  for (std::size_t i = 0; i < pattern.size();) {
-    const Octet o = read_octet(pattern, i);
-    if (!o.encoded && o.value == '*') {
+  const std::string escaped = google_escape(pattern);
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    const char c = escaped[i];
+    if (c == '*') {
       rule.segments.emplace_back();
       ++rule.length;
-    } else if (!o.encoded && o.value == '$' && i + 1 == pattern.size()) {
+    } else if (c == '$' && i + 1 == escaped.size()) {
       rule.anchored = true;
       ++rule.length;
+    } else if (c == '%' &&
+               (escaped.compare(i, 3, "%2A") == 0 || escaped.compare(i, 3, "%24") == 0)) {
+      // RFC 9309 2.2.3: the way to write a literal '*' or '$' (a URL carries them raw).
+      rule.segments.back() += escaped[i + 2] == 'A' ? '*' : '$';
+      rule.length += 2;  // with the segment's octet, the 3 octets as written
+      i += 2;
     } else {
-      append_canonical(rule.segments.back(), o, in_query);
-      if (o.value == '?' && !o.encoded) {
-        in_query = true;
-      }
+      rule.segments.back() += c;
     }
-    i += o.width;
   }
   for (const std::string& segment : rule.segments) {
     rule.length += segment.size();
@@ -305,15 +314,17 @@ Robots Robots::parse(std::string_view body, std::string_view user_agent) {
     std::string_view line = body.substr(start, end - start);
     start = end + 1;
 
+    // Google's line-length limit: what is past it is dropped, the line's start still counts.
+    line = line.substr(0, k_max_line_octets);
     if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) {
       line = line.substr(0, hash);
     }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
+    std::string_view key_text;
+    std::string_view value;
+    if (!split_line(trim(line, k_space), key_text, value)) {
       continue;
     }
-    const Key key = classify(trim(line.substr(0, colon), k_space));
-    const std::string_view value = trim(line.substr(colon + 1), k_space);
+    const Key key = classify(key_text);
     switch (key) {
       case Key::user_agent:
         if (saw_rule) {
@@ -342,12 +353,13 @@ Robots Robots::parse(std::string_view body, std::string_view user_agent) {
         saw_delay = true;
         // An empty pattern matches nothing ("Disallow:" disallows nothing).
         if (!value.empty() && (group_is_ours || group_is_global)) {
-          Rule rule = compile(value, key == Key::allow);
-          if (group_is_ours) {
-            ours.push_back(rule);
-          }
-          if (group_is_global) {
-            global.push_back(std::move(rule));
+          for (Rule& rule : compile_line(value, key == Key::allow)) {
+            if (group_is_ours) {
+              ours.push_back(rule);
+            }
+            if (group_is_global) {
+              global.push_back(std::move(rule));
+            }
           }
         }
         break;
@@ -404,7 +416,7 @@ bool Robots::allowed(std::string_view path_and_query) const {
   if (m_rules.empty()) {
     return true;
   }
-  const std::string path = canonical_path(path_and_query.empty() ? "/" : path_and_query);
+  const std::string path = google_escape(path_and_query.empty() ? "/" : path_and_query);
   if (path.substr(0, path.find('?')) == k_robots_path) {
     return true;
   }

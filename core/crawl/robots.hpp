@@ -16,6 +16,10 @@ class Robots {
   // Anything past this is ignored, and so is the line the limit cuts through.
   static constexpr std::size_t k_max_bytes = 512 * 1024;
 
+  // Octets of a line that are read (Google's parser's limit, 2083 x 8 - 1, with room for its
+  // terminating NUL); the rest of a longer line is dropped.
+  static constexpr std::size_t k_max_line_octets = 2083 * 8 - 1;
+
   // No rules: everything is allowed, like allow_all().
   Robots() = default;
 
@@ -39,7 +43,7 @@ class Robots {
 
  private:
   // One allow/disallow line, compiled. The pattern is split at its '*' wildcards; each piece is
-  // in the canonical percent-encoding that allowed() also puts the URL into.
+  // in the escaping that allowed() also puts the URL into (see robots.cpp).
   struct Rule {
     std::vector<std::string> segments;  // literal octets between wildcards; never empty
     bool anchored = false;              // the pattern ended in '$'
@@ -48,6 +52,8 @@ class Robots {
   };
 
   static Rule compile(std::string_view pattern, bool allow);
+  // The rules one allow/disallow line stands for (an index.html allow is two).
+  static std::vector<Rule> compile_line(std::string_view pattern, bool allow);
   static bool matches(const Rule& rule, std::string_view path);
 
   std::vector<Rule> m_rules;  // longest first; on equal length allow before disallow

@@ -3,6 +3,8 @@
 // link: in_scope() runs for every link of every page.
 #include "core/crawl/scope.hpp"
 
+#include <algorithm>
+
 #include "core/base/ascii.hpp"
 
 #include <libpsl.h>
@@ -142,7 +144,9 @@ void add_unique(std::vector<T>& v, T value) {
 CrawlScope::CrawlScope(const std::vector<std::string>& seeds, ScopeOptions options)
     : m_kind(options.kind),
       m_include(compile(options.include, "include")),
-      m_exclude(compile(options.exclude, "exclude")) {
+      m_exclude(compile(options.exclude, "exclude")),
+      m_accept_ext(std::move(options.accept_ext)),
+      m_reject_ext(std::move(options.reject_ext)) {
   for (const std::string& seed : seeds) {
     const std::optional<UrlParts> parts = split_url(seed);
     if (!parts) {
@@ -211,8 +215,46 @@ bool CrawlScope::kind_matches(std::string_view url) const {
   return false;
 }
 
+std::string url_extension(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return {};
+  }
+  std::string_view path = url.substr(scheme_end + 3);
+  const std::size_t slash = path.find('/');
+  if (slash == std::string_view::npos) {
+    return {};
+  }
+  path = path.substr(slash);
+  path = path.substr(0, path.find('?'));
+  const std::string_view segment = path.substr(path.rfind('/') + 1);
+  const std::size_t dot = segment.rfind('.');
+  // No dot, a trailing dot, or a dot-file name (".htaccess") without another dot.
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == segment.size()) {
+    return {};
+  }
+  return ascii_lowercase(segment.substr(dot + 1));
+}
+
+bool CrawlScope::extension_allowed(std::string_view url) const {
+  if (m_accept_ext.empty() && m_reject_ext.empty()) {
+    return true;
+  }
+  const std::string ext = url_extension(url);
+  const auto listed = [&ext](const std::vector<std::string>& list) {
+    return std::find(list.begin(), list.end(), ext) != list.end();
+  };
+  if (!ext.empty() && listed(m_reject_ext)) {
+    return false;
+  }
+  if (m_accept_ext.empty() || ext.empty() || listed(m_accept_ext)) {
+    return true;
+  }
+  return ext == "html" || ext == "htm" || ext == "xhtml" || ext == "shtml";
+}
+
 bool CrawlScope::in_scope(std::string_view normalized_url) const {
-  if (!kind_matches(normalized_url)) {
+  if (!kind_matches(normalized_url) || !extension_allowed(normalized_url)) {
     return false;
   }
   if (!m_include.empty() && !any_match(m_include, normalized_url)) {

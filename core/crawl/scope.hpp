@@ -26,7 +26,17 @@ struct ScopeOptions {
   // must match one of them; it must match no exclude pattern.
   std::vector<std::string> include;
   std::vector<std::string> exclude;
+  // File name extensions (lower case, no dot). With accept_ext, a URL whose path ends in an
+  // extension is followed only if it is listed, or is html, htm, xhtml or shtml: those and
+  // paths without an extension ("/", "/about") may be pages, and pages are how the crawl finds
+  // the files. A URL with an extension in reject_ext is never followed.
+  std::vector<std::string> accept_ext;
+  std::vector<std::string> reject_ext;
 };
+
+// The extension of a normalized URL's last path segment, lower case, without the dot ("pdf"
+// for "http://h/a/B.PDF?x"); empty when it has none.
+std::string url_extension(std::string_view normalized_url);
 
 class CrawlScope {
  public:
@@ -38,6 +48,9 @@ class CrawlScope {
   // normalized_url: as returned by normalize_url() or resolve_link(). False for anything that
   // does not parse as scheme://authority/path.
   bool in_scope(std::string_view normalized_url) const;
+  // Only the --scope part of in_scope(): whether the URL is on the seeds' host, domain or
+  // prefix. A link that is not is external (--list-external).
+  bool same_site(std::string_view normalized_url) const { return kind_matches(normalized_url); }
 
  private:
   struct Prefix {
@@ -48,6 +61,7 @@ class CrawlScope {
   };
 
   bool kind_matches(std::string_view url) const;
+  bool extension_allowed(std::string_view url) const;
 
   ScopeKind m_kind;
   std::vector<std::string> m_authorities;  // ScopeKind::host
@@ -57,6 +71,8 @@ class CrawlScope {
   // copied.
   std::vector<std::shared_ptr<const re2::RE2>> m_include;
   std::vector<std::shared_ptr<const re2::RE2>> m_exclude;
+  std::vector<std::string> m_accept_ext;
+  std::vector<std::string> m_reject_ext;
 };
 
 }  // namespace greenfetch

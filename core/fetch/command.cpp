@@ -21,6 +21,7 @@
 #include "core/output/progress.hpp"
 #include "core/output/save_dir.hpp"
 #include "core/output/write_out.hpp"
+#include "core/url/normalize.hpp"
 
 namespace greenfetch {
 
@@ -144,8 +145,27 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
                                ? fmt::format("[{}] ", line.urlnum + 1)
                                : fmt::format("[{}:{}] ", line.origin, line.request.line);
     }
+    // Every input URL goes through the URL Standard's parser (core/url/parse.hpp), as links
+    // do in crawl mode; libcurl is asked for its serialization. %{url} stays the URL as given
+    // (curl's meaning), %{url_effective} names what was fetched.
+    std::string as_given = line.request.url;
+    const ResolvedUrl target = parse_input_url(as_given);
+    if (target.status == UrlParseStatus::failure) {
+      Fetched f{Response{}, std::move(line.origin)};
+      f.response.url = std::move(as_given);
+      f.response.line = line.request.line;
+      f.response.urlnum = line.urlnum;
+      f.response.error = Error::invalid_url;
+      f.response.error_message = "malformed URL: the URL Standard rejects it";
+      f.response.curl_code = CURLE_URL_MALFORMAT;
+      return f;
+    }
+    if (target.status == UrlParseStatus::ok) {
+      line.request.url = target.url;
+    }
     HostLimiter::Slot slot = hosts.acquire(line.request.url);
     Fetched f{client->fetch(line.request), std::move(line.origin)};
+    f.response.url = std::move(as_given);
     f.response.urlnum = line.urlnum;
     return f;
   };

@@ -181,3 +181,33 @@ TEST_CASE("crawl_scope") {
     CHECK_THROWS_AS(CrawlScope({"example.com/no-scheme"}, ScopeOptions{}), std::invalid_argument);
   }
 }
+
+TEST_CASE("greenfetch::CrawlScope extensions") {
+  SUBCASE("url_extension") {
+    CHECK(url_extension("http://h/a/B.PDF?x=1.zip") == "pdf");
+    CHECK(url_extension("http://h/a.tar.gz") == "gz");
+    CHECK(url_extension("http://h/dir.d/") == "");
+    CHECK(url_extension("http://h/.htaccess") == "");
+    CHECK(url_extension("http://h/a.") == "");
+    CHECK(url_extension("http://h.example/") == "");
+    CHECK(url_extension("http://h.example") == "");
+  }
+  SUBCASE("accept_ext follows listed files and pages, reject_ext never") {
+    ScopeOptions options;
+    options.accept_ext = {"pdf"};
+    const CrawlScope accept({"http://h/"}, options);
+    CHECK(accept.in_scope("http://h/a.pdf"));
+    CHECK(accept.in_scope("http://h/A.PDF"));
+    CHECK_FALSE(accept.in_scope("http://h/a.zip"));
+    CHECK(accept.in_scope("http://h/page.html"));
+    CHECK(accept.in_scope("http://h/about"));
+    CHECK(accept.in_scope("http://h/dir/"));
+    ScopeOptions reject_options;
+    reject_options.reject_ext = {"zip", "jpg"};
+    const CrawlScope reject({"http://h/"}, reject_options);
+    CHECK_FALSE(reject.in_scope("http://h/a.zip"));
+    CHECK_FALSE(reject.in_scope("http://h/x/B.JPG?s=1"));
+    CHECK(reject.in_scope("http://h/a.pdf"));
+    CHECK(reject.in_scope("http://h/"));
+  }
+}
