@@ -264,6 +264,22 @@ Response HttpClient::fetch_once(const Request& request) {
       break;
     }
     t.done.wait();
+    if (died_on_reused_connection(t) && !t.cancelled && !m_cancelled) {
+      // libcurl gave up on connections that had died while idle (its retry count, kept on
+      // the handle from transfer to transfer, ran out): the request never reached a live
+      // server, so it is sent again once, on a handle whose count starts from zero.
+      renew_easy(t);
+      setup_hop(easy.get(), t, hop);
+      t.proxy_set = hop.proxy;
+      t.done.reset();
+      t.active_index = m_active.size();
+      m_active.push_back(&t);
+      if (curl_multi_add_handle(m_multi.get(), easy.get()) != CURLM_OK) {
+        m_active.pop_back();
+      } else {
+        t.done.wait();
+      }
+    }
 
     CURL* e = easy.get();
     curl_off_t v = 0;
@@ -296,12 +312,9 @@ Response HttpClient::fetch_once(const Request& request) {
     curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &v);
     r.size_upload += v;
     char* s = nullptr;
-    if (request.lean) {
-      // bench reads only the status, sizes, times and connections above and below.
-      long lean_connects = 0;
-      curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &lean_connects);
-      r.num_connects += lean_connects;
-    } else if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s != nullptr) {
+    // bench (lean) reads only the status, sizes, times and connections above and below.
+    if (!request.lean && curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK &&
+        s != nullptr) {
       r.remote_ip = s;
     }
     curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &r.remote_port);
@@ -313,6 +326,9 @@ Response HttpClient::fetch_once(const Request& request) {
     long connects = 0;
     curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
     r.num_connects += connects;
+    if (connects > 0) {
+      t.connected = true;
+    }
     curl_easy_getinfo(e, CURLINFO_SSL_VERIFYRESULT, &r.ssl_verify_result);
     r.method = hop.method;
     s = nullptr;

@@ -48,6 +48,7 @@ struct HttpClient::Transfer {
   bool keep_headers = true;        // lean requests keep them only when a retry may read them
   bool raw_headers = false;        // keep the raw header text too (-I)
   bool verbose_set = false;        // CURLOPT_VERBOSE is on for capture_heads
+  bool connected = false;          // a hop opened a new connection (see release_easy)
   std::size_t active_index = 0;
   CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
   // A coalesced hop's Host header, put in front of the request's headers (its `next`).

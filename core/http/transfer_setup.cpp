@@ -32,7 +32,42 @@ CurlEasy HttpClient::acquire_easy() {
   return e;
 }
 
-void HttpClient::release_easy(CurlEasy easy, const Transfer& t) {
+// libcurl 7.88 sends a request again on a new connection when a kept-alive one turns out
+// dead before any answer, at most five times per easy handle: the count (state.retrycount)
+// is only zeroed by curl_easy_reset or when it runs out, never when a transfer succeeds. A
+// handle reused from URL to URL would carry it over, and against a server that closes idle
+// connections every sixth such retry would fail the URL ("Connection died, tried 5 times").
+// Hence a handle is renewed after a transfer that opened a connection (libcurl's retries
+// open one; connections that die idle are then the rule), and a transfer that died on reused
+// connections only is sent once more, on a renewed handle.
+bool HttpClient::died_on_reused_connection(const Transfer& t) const {
+  if (t.result != CURLE_SEND_ERROR && t.result != CURLE_RECV_ERROR) {
+    return false;
+  }
+  long connects = 0;
+  long header_bytes = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_getinfo(t.easy, CURLINFO_HEADER_SIZE, &header_bytes);
+  // No new connection: every try went to an idle one; no byte: the server answered none.
+  return connects == 0 && header_bytes == 0 && t.received == 0;
+}
+
+void HttpClient::renew_easy(Transfer& t) {
+  curl_easy_reset(t.easy);
+  setup_static(t.easy);
+  t.proxy_set.clear();
+  t.custom_method_set = false;
+  t.headers_set = false;
+  t.verbose_set = false;
+  t.connected = false;
+}
+
+void HttpClient::release_easy(CurlEasy easy, Transfer& t) {
+  if (t.connected && !m_request_options.forbid_reuse) {
+    renew_easy(t);
+    m_idle_easy.push_back(std::move(easy));
+    return;
+  }
   // Put back what setup_hop changed away from setup_static's values.
   CURL* e = easy.get();
   if (!t.proxy_set.empty()) {
