@@ -109,8 +109,12 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
       ->type_name("STRING");
   app.add_flag("-I,--head", o.head, "Send HEAD requests (fetch mode prints the headers)");
   app.add_option("-u,--user", o.user,
-                 "Credentials USER:PASSWORD (not sent to another host after a redirect)")
+                 "Credentials USER:PASSWORD (after a redirect, sent only to the same host, port "
+                 "and scheme, as -H Authorization and Cookie headers)")
       ->type_name("USER:PASSWORD");
+  app.add_flag("--location-trusted", o.location_trusted,
+               "Send -u credentials and -H Authorization and Cookie headers to every host a "
+               "redirect leads to");
   app.add_option("-b,--cookie", o.cookies,
                  "Send cookies: 'name=value; ...', or read a cookie FILE (repeatable); the "
                  "run shares one cookie jar")

@@ -218,6 +218,8 @@ Response HttpClient::fetch_once(const Request& request) {
   CurlEasy easy;
   Timings sum;
   std::string first_host;
+  std::string first_scheme;
+  long first_port = 0;
   for (int n = 0;; ++n) {
     Clock::time_point hop_start = Clock::now();
     if (n > 0) {
@@ -237,8 +239,14 @@ Response HttpClient::fetch_once(const Request& request) {
     }
     if (n == 0) {
       first_host = hop.host;
-    } else if (!iequals(hop.host, first_host)) {
-      hop.same_host = false;  // like curl: no credentials for another host after a redirect
+      first_port = hop.port;
+      first_scheme = hop.scheme;
+    } else {
+      // Like curl: no credentials nor secret headers for another host, port or scheme after
+      // a redirect (a redirect back to the first one gets them again).
+      hop.send_secrets =
+          o.location_trusted ||
+          (iequals(hop.host, first_host) && hop.port == first_port && hop.scheme == first_scheme);
     }
     if (!easy) {
       easy = acquire_easy();

@@ -49,6 +49,7 @@ struct RequestOptions {
   std::string data;                              // -d / --data-binary body (all requests)
   bool has_data = false;                         // a body was given (even an empty one)
   std::string user;                              // -u USER:PASSWORD (not sent to other hosts)
+  bool location_trusted = false;                 // --location-trusted: secrets to every hop
   std::vector<std::string> cookies;              // -b: "name=value; ..." or a cookie file
   std::string cookie_jar;                        // --cookie-jar FILE, written at the end
   long http_version = 0;                         // 0: HTTP/2 over TLS by ALPN, else 1.1; 11 or 2

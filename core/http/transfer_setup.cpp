@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/http/proxy.hpp"
+#include "core/http/secret_headers.hpp"
 #include "core/http/transfer.hpp"
 
 namespace greenfetch {
@@ -185,13 +186,23 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
     t.verbose_set = true;
   }
   const curl_slist* headers = t.request->header_list;
+  bool no_headers = false;  // the list would be empty: only secrets were given
+  if (!hop.send_secrets) {
+    const curl_slist* full = headers != nullptr ? headers : m_headers.get();
+    if (has_secret_header(full)) {
+      t.safe_headers = without_secret_headers(full);
+      headers = t.safe_headers.get();
+      no_headers = headers == nullptr;
+    }
+  }
   if (t.coalesced) {
     // libcurl only reads the list: a node of ours in front of the shared one.
     t.host_node.data = const_cast<char*>(hop.host_header.c_str());
-    t.host_node.next = const_cast<curl_slist*>(headers != nullptr ? headers : m_headers.get());
+    t.host_node.next =
+        const_cast<curl_slist*>(headers != nullptr || no_headers ? headers : m_headers.get());
     headers = &t.host_node;
   }
-  if (headers != nullptr) {
+  if (headers != nullptr || no_headers) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     t.headers_set = true;
   } else if (t.headers_set) {
@@ -199,7 +210,7 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
     t.headers_set = false;
   }
   if (!o.user.empty()) {
-    curl_easy_setopt(e, CURLOPT_USERPWD, hop.same_host ? o.user.c_str() : nullptr);
+    curl_easy_setopt(e, CURLOPT_USERPWD, hop.send_secrets ? o.user.c_str() : nullptr);
   }
   if (hop.method == "HEAD") {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);

@@ -3,7 +3,11 @@ answering, or redirect elsewhere; each test asserts what the user gets (error ki
 status, timing bounds). The servers are small raw-socket ones, started in this process on
 127.0.0.1; every loop is bounded in count and time."""
 import json
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 
@@ -12,6 +16,7 @@ from harness import Dnsmasq, HttpFixture, check, run
 
 args = harness.parse_args()
 GF = args.greenfetch
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 class RawServer:
@@ -181,6 +186,133 @@ def crawl_of_a_one_request_per_connection_server_loses_no_page():
             check(p.returncode == 0, p)
             urls = p.stdout.decode().split()
             check(sorted(urls) == sorted(s.url(f"/p/{n}") for n in range(1, 121)), p)
+
+
+# ---------------------------------------------------------------------------------------------
+# §2: secrets on redirect
+
+SECRETS = ["-H", "Authorization: Bearer tok", "-H", "Cookie: session=s3cr3t", "-u", "user:pw"]
+
+
+def echoed(p):
+    """The request headers the fixture's /echo saw, names lowercased (last hop)."""
+    check(p.returncode == 0, p)
+    body = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    return {k.lower(): v for k, v in body["headers"].items()}
+
+
+def has_secrets(h):
+    return (h.get("authorization") == "Bearer tok", h.get("cookie") == "session=s3cr3t")
+
+
+@harness.test
+def secrets_stay_on_the_host_they_were_given_for():
+    with HttpFixture() as h, Dnsmasq({"a.test": "127.0.0.1", "b.test": "127.0.0.1"}) as d:
+        dns = ["--dns-servers", d.server]
+        same = f"http://a.test:{h.port}/redirect-to?url=http://a.test:{h.port}/echo"
+        other = f"http://a.test:{h.port}/redirect-to?url=http://b.test:{h.port}/echo"
+        # Each secret on its own: the custom Authorization, the custom Cookie, -u.
+        hs = echoed(run([GF, *dns, "-H", "Authorization: Bearer tok", other]))
+        check("authorization" not in hs, hs)
+        hs = echoed(run([GF, *dns, "-H", "Cookie: session=s3cr3t", other]))
+        check("cookie" not in hs, hs)
+        hs = echoed(run([GF, *dns, "-u", "user:pw", other]))
+        check("authorization" not in hs, hs)
+        # Other -H headers still go; the same host gets everything.
+        hs = echoed(run([GF, *dns, *SECRETS, "-H", "X-Other: 1", other]))
+        check(has_secrets(hs) == (False, False) and hs.get("x-other") == "1", hs)
+        hs = echoed(run([GF, *dns, "-H", "Authorization: Bearer tok", "-H",
+                         "Cookie: session=s3cr3t", same]))
+        check(has_secrets(hs) == (True, True), hs)
+        hs = echoed(run([GF, *dns, "-u", "user:pw", same]))
+        check(hs.get("authorization", "").startswith("Basic "), hs)
+        # --location-trusted sends them on.
+        hs = echoed(run([GF, *dns, "--location-trusted", "-H", "Authorization: Bearer tok",
+                         "-H", "Cookie: session=s3cr3t", other]))
+        check(has_secrets(hs) == (True, True), hs)
+
+
+@harness.test
+def secrets_do_not_follow_a_port_change():
+    with HttpFixture() as h1, HttpFixture() as h2:
+        url = h1.url(f"/redirect-to?url={h2.url('/echo')}")
+        hs = echoed(run([GF, "-H", "Authorization: Bearer tok", "-H", "Cookie: session=s3cr3t",
+                         url]))
+        check(has_secrets(hs) == (False, False), hs)
+        hs = echoed(run([GF, "-u", "user:pw", url]))
+        check("authorization" not in hs, hs)
+        hs = echoed(run([GF, "--location-trusted", "-u", "user:pw", url]))
+        check(hs.get("authorization", "").startswith("Basic "), hs)
+
+
+@harness.test
+def secrets_do_not_follow_bench_and_crawl_redirects():
+    # a.test (the fixture) redirects to b.test (a raw server that keeps the request heads).
+    with HttpFixture() as h, RawServer(ok_answer) as b, \
+            Dnsmasq({"a.test": "127.0.0.1", "b.test": "127.0.0.1"}) as d:
+        dns = ["--dns-servers", d.server]
+        other = f"http://a.test:{h.port}/redirect-to?url=http://b.test:{b.port}/x"
+        p = run([GF, "bench", "-j", "-n", "5", "-c", "1", *dns, *SECRETS, other])
+        check(p.returncode == 0 and json.loads(p.stdout)["statuses"] == {"200": 5}, p)
+        p = run([GF, "crawl", "--no-robots", "--max-depth", "0", *dns, *SECRETS, other])
+        check(p.returncode == 0, p)
+        check(len(b.requests) == 6, b.requests)
+        for head in b.requests:
+            low = head.lower()
+            check(b"authorization" not in low and b"s3cr3t" not in low, head)
+
+
+class TlsRedirector:
+    """nginx with TLS on 127.0.0.1 whose /go answers 302 to `target` (self-signed, -k)."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __enter__(self):
+        self.dir = d = tempfile.mkdtemp(prefix="gf-hostile-tls-")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-keyout", f"{d}/k.pem", "-out", f"{d}/c.pem"],
+                       check=True, capture_output=True, timeout=60)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        with open(f"{d}/nginx.conf", "w") as f:
+            f.write(f"""daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 64; }}
+http {{ access_log off; client_body_temp_path {d}; proxy_temp_path {d};
+  fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};
+  server {{ listen 127.0.0.1:{self.port} ssl; ssl_certificate {d}/c.pem;
+    ssl_certificate_key {d}/k.pem; location = /go {{ return 302 {self.target}; }} }} }}
+""")
+        self.proc = subprocess.Popen([NGINX, "-c", f"{d}/nginx.conf"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.__exit__()
+        raise harness.TestFailure("nginx did not start")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@harness.test
+def secrets_do_not_follow_https_to_http():
+    with HttpFixture() as h, TlsRedirector(h.url("/echo")) as n:
+        url = f"https://127.0.0.1:{n.port}/go"
+        hs = echoed(run([GF, "-k", *SECRETS, url]))
+        check(has_secrets(hs) == (False, False) and "authorization" not in hs, hs)
+        hs = echoed(run([GF, "-k", "--location-trusted", *SECRETS[:4], url]))
+        check(has_secrets(hs) == (True, True), hs)
 
 
 if __name__ == "__main__":
