@@ -315,5 +315,34 @@ def secrets_do_not_follow_https_to_http():
         check(has_secrets(hs) == (True, True), hs)
 
 
+# ---------------------------------------------------------------------------------------------
+# §4: errors named for what happened
+
+
+def fetch_json(argv, timeout=60):
+    p = run([GF, "-j", *argv], timeout=timeout)
+    recs = records(p)
+    check(len(recs) == 1, p)
+    return p, recs[0]
+
+
+@harness.test
+def broken_replies_are_protocol_errors_with_libcurls_message():
+    replies = {
+        "garbage status line": b"GARBAGE here\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/0.9 reply": b"just a body, no status line\n",
+        "two-digit status": b"HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok",
+    }
+    for name, reply in replies.items():
+        with RawServer(lambda _h, reply=reply: reply, close_after=1) as s:
+            start = time.monotonic()
+            p, rec = fetch_json(["-m", "10", s.url("/x")])
+            check(time.monotonic() - start < 5, (name, p))
+            check(p.returncode == 1, (name, p))
+            err = rec.get("error") or {}
+            check(err.get("kind") == "protocol", (name, rec))
+            check(err.get("message"), (name, rec))
+
+
 if __name__ == "__main__":
     harness.main()
