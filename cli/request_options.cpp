@@ -147,8 +147,9 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
                  "Hosts to reach without a proxy, comma-separated ('*': all; default: NO_PROXY)")
       ->type_name("LIST");
   seconds("-m,--max-time", o.max_time,
-          "Most SECONDS one URL may take, redirects included (default: no limit)");
-  seconds("--connect-timeout", o.connect_timeout, "Most SECONDS a connection may take to open");
+          "Most SECONDS one URL may take, DNS and redirects included (default: no limit)");
+  seconds("--connect-timeout", o.connect_timeout,
+          "Most SECONDS resolving and connecting may take, per hop (as curl)");
   app.add_option("--max-filesize", o.max_filesize,
                  "Fail a URL whose body is larger than BYTES (default: no limit)")
       ->type_name("BYTES")
@@ -187,7 +188,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
                  "DNS servers to use instead of the system's: ADDR[:PORT][,...]")
       ->type_name("LIST");
   seconds("--dns-timeout", a.dns->timeout,
-          "Seconds before a DNS server is asked again (default 2; doubled per try)");
+          "Most SECONDS one lookup may take, every try included (default 6)");
 }
 
 void apply_request_options(RequestOptions& o, RequestArgs& a) {

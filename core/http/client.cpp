@@ -231,6 +231,9 @@ Response HttpClient::fetch_once(const Request& request) {
       r.curl_code = CURLE_ABORTED_BY_CALLBACK;
       break;
     }
+    if (o.connect_timeout.count() > 0) {
+      t.connect_deadline = hop_start + o.connect_timeout;
+    }
     double dns = 0;
     bool ready = prepare_hop(t, hop, r, dns);
     sum.namelookup += dns;

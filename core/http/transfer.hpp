@@ -58,7 +58,8 @@ struct HttpClient::Transfer {
   curl_slist host_node{};
   bool coalesced = false;          // this hop's URL has the address in place of the name
   bool location_absolute = false;  // a coalesced hop's Location named its own scheme or host
-  Clock::time_point deadline = Clock::time_point::max();
+  Clock::time_point deadline = Clock::time_point::max();          // -m, for the whole URL
+  Clock::time_point connect_deadline = Clock::time_point::max();  // --connect-timeout, per hop
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 

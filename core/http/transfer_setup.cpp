@@ -140,9 +140,6 @@ void HttpClient::setup_static(CURL* e) {
   if (!m_headers.empty()) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());
   }
-  if (o.connect_timeout.count() > 0) {
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
-  }
   if (o.insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -226,6 +223,13 @@ void HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   if (!implied || t.custom_method_set) {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, implied ? nullptr : hop.method.c_str());
     t.custom_method_set = !implied;
+  }
+  if (t.connect_deadline != Clock::time_point::max()) {
+    // What the lookups left of --connect-timeout.
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.connect_deadline - Clock::now());
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(left.count(), 1)));
   }
   if (t.deadline != Clock::time_point::max()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t.deadline - Clock::now());

@@ -12,7 +12,7 @@ import threading
 import time
 
 import harness
-from harness import Dnsmasq, HttpFixture, check, run
+from harness import Blackhole, Dnsmasq, HttpFixture, check, run
 
 args = harness.parse_args()
 GF = args.greenfetch
@@ -342,6 +342,29 @@ def broken_replies_are_protocol_errors_with_libcurls_message():
             err = rec.get("error") or {}
             check(err.get("kind") == "protocol", (name, rec))
             check(err.get("message"), (name, rec))
+
+
+def timed(argv, timeout=60):
+    start = time.monotonic()
+    p, rec = fetch_json(argv, timeout)
+    return p, rec, time.monotonic() - start
+
+
+@harness.test
+def max_time_and_connect_timeout_bound_dns_and_dns_timeout_is_the_total():
+    with Blackhole() as bh:
+        dns = ["--dns-servers", bh.server]
+        for flag in ("-m", "--connect-timeout"):
+            p, rec, took = timed([*dns, flag, "1", "http://nx.test/"])
+            check(p.returncode == 1 and rec["error"]["kind"] == "timeout", (flag, p))
+            check("Resolving timed out" in rec["error"]["message"], (flag, rec))
+            check(0.9 <= took < 2.0, (flag, took))
+        p, rec, took = timed([*dns, "--dns-timeout", "0.5", "http://nx.test/"])
+        check(p.returncode == 1 and rec["error"]["kind"] == "dns_timeout", p)
+        check(0.4 <= took < 1.2, took)
+        # Both: the earlier one wins.
+        p, rec, took = timed([*dns, "--dns-timeout", "3", "-m", "0.5", "http://nx.test/"])
+        check(rec["error"]["kind"] == "timeout" and took < 1.5, (p, took))
 
 
 if __name__ == "__main__":
