@@ -168,9 +168,11 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_flag("-4{4},--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
   app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
   app.add_flag("--fail", o.fail, "Count HTTP status 400 and above as a failure");
-  app.add_option("--retry", o.retry.attempts,
-                 "Retry a failed URL up to N times (see --retry-on), with exponential backoff "
-                 "and full jitter; Retry-After is honoured")
+  app.add_option(
+         "--retry", o.retry.attempts,
+         "Retry a failed URL up to N times (see --retry-on), with exponential backoff "
+         "and full jitter; Retry-After (seconds or a date) is waited instead; a wait over 60 s "
+         "or past -m or --retry-max-time ends the URL with the answer it got")
       ->type_name("N")
       ->check(CLI::Range(0, 1000));
   app.add_option("--retry-on", a.retry_on,

@@ -169,8 +169,8 @@ Response HttpClient::fetch(const Request& request) {
   Response r = fetch_once(request);
   for (int n = 0; n < retry.attempts && !m_cancelled && should_retry(r); ++n) {
     Clock::duration delay = retry_delay(r, n);
-    if (retry.max_time.count() > 0 && Clock::now() + delay - start > retry.max_time) {
-      break;
+    if (!retry_wait_allowed(retry, delay, Clock::now() - start, m_request_options.max_time)) {
+      break;  // a wait too long (a Retry-After of an hour, a date a day ahead): the answer stays
     }
     sleep_for(delay);
     if (m_cancelled) {

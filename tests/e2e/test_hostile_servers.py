@@ -10,6 +10,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
+from email.utils import formatdate
 
 import harness
 from harness import Blackhole, Dnsmasq, HttpFixture, check, run
@@ -365,6 +367,36 @@ def max_time_and_connect_timeout_bound_dns_and_dns_timeout_is_the_total():
         # Both: the earlier one wins.
         p, rec, took = timed([*dns, "--dns-timeout", "3", "-m", "0.5", "http://nx.test/"])
         check(rec["error"]["kind"] == "timeout" and took < 1.5, (p, took))
+
+
+@harness.test
+def retry_after_one_rule_for_seconds_and_dates():
+    def date_in(seconds):
+        return urllib.parse.quote(formatdate(time.time() + seconds, usegmt=True))
+
+    with HttpFixture() as h:
+        def fetch(ident, after, *extra):
+            start = time.monotonic()
+            p = run([GF, "--retry", "1", "-j", *extra,
+                     h.url(f"/retry-after/{ident}?after={after}")], timeout=30)
+            took = time.monotonic() - start
+            rec = records(p)[0]
+            return f"{rec['status']} {rec['retries']}\n".encode(), took
+
+        # Short waits are honoured, in either form.
+        p, took = fetch("s1", "1")
+        check(p == b"200 1\n" and 0.9 <= took < 3, (p, took))
+        p, took = fetch("d2", date_in(2))
+        check(p == b"200 1\n" and 0.5 <= took < 4, (p, took))
+        # Waits beyond 60 s, in either form, end the URL at once with the server's answer.
+        for ident, after in (("s3600", "3600"), ("dday", date_in(86400))):
+            p, took = fetch(ident, after)
+            check(p == b"429 0\n" and took < 3, (ident, p, took))
+        # -m and --retry-max-time bound the wait too.
+        p, took = fetch("m", "5", "-m", "2")
+        check(p == b"429 0\n" and took < 3, (p, took))
+        p, took = fetch("rmt", date_in(5), "--retry-max-time", "3")
+        check(p == b"429 0\n" and took < 3, (p, took))
 
 
 if __name__ == "__main__":
