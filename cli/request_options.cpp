@@ -150,6 +150,31 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
           "Most SECONDS one URL may take, DNS and redirects included (default: no limit)");
   seconds("--connect-timeout", o.connect_timeout,
           "Most SECONDS resolving and connecting may take, per hop (as curl)");
+  app.add_option(
+         "-Y,--speed-limit",
+         [&o, &a](const CLI::results_t& r) {
+           char* end = nullptr;
+           long long bytes = std::strtoll(r.front().c_str(), &end, 10);
+           if (r.front().empty() || *end != '\0' || bytes < 0) {
+             throw UsageError("--speed-limit: '" + r.front() + "' is not a number of bytes");
+           }
+           o.speed_limit = bytes;
+           a.speed_limit_given = true;
+           return true;
+         },
+         "A transfer slower than BYTES per second for --speed-time ends as a timeout (default "
+         "1; with --speed-limit alone, --speed-time is 30, as curl)")
+      ->type_name("BYTES");
+  app.add_option(
+         "-y,--speed-time",
+         [&o, &a](const CLI::results_t& r) {
+           o.speed_time = parse_milliseconds(r.front(), "--speed-time");
+           a.speed_time_given = true;
+           return true;
+         },
+         "SECONDS a transfer may stay below --speed-limit (default 900: a server silent for "
+         "15 minutes ends its URL; 0: never)")
+      ->type_name("SECONDS");
   app.add_option("--max-filesize", o.max_filesize,
                  "Fail a URL whose body is larger than BYTES (default: no limit)")
       ->type_name("BYTES")
@@ -194,6 +219,9 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
 }
 
 void apply_request_options(RequestOptions& o, RequestArgs& a) {
+  if (a.speed_limit_given && !a.speed_time_given) {
+    o.speed_time = std::chrono::seconds(30);  // curl's --speed-time default
+  }
   for (const std::string& h : o.headers) {
     if (h.find(':') == std::string::npos && h.find(';') == std::string::npos) {
       throw UsageError("--header '" + h + "' is not of the form 'Name: value'");

@@ -62,6 +62,11 @@ struct RequestOptions {
   bool forbid_reuse = false;                     // a new connection for every request
   bool coalesce = true;  // http:// names with one and the same address share connections
   RetryOptions retry;
+  // --speed-limit/--speed-time as curl: a transfer slower than speed_limit bytes per second
+  // for speed_time ends as a timeout. The default is a batch's read timeout (wget2 reads
+  // with 900 s): a server silent for 15 minutes, before or after its headers, ends the URL.
+  int64_t speed_limit = 1;
+  std::chrono::milliseconds speed_time{900'000};
   double rate = 0;  // --rate: requests started per second; 0: no cap
 };
 

@@ -149,6 +149,11 @@ void HttpClient::setup_static(CURL* e) {
   } else if (o.ip_resolve == 6) {
     curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
   }
+  if (o.speed_limit > 0 && o.speed_time.count() > 0) {
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(o.speed_limit));
+    long seconds = static_cast<long>((o.speed_time.count() + 999) / 1000);  // libcurl: whole
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, std::max(seconds, 1L));
+  }
   if (o.max_filesize > 0) {
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o.max_filesize));
   }

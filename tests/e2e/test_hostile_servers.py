@@ -399,5 +399,27 @@ def retry_after_one_rule_for_seconds_and_dates():
         check(p == b"429 0\n" and took < 3, (p, took))
 
 
+@harness.test
+def servers_that_stop_answering_end_by_speed_limit_and_speed_time():
+    stall_after_headers = [b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nsome", 30]
+    trickle = [b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"] + [b"x", 0.3] * 40
+    cases = (
+        ("never answers", lambda _h: None, ["--speed-time", "1"]),
+        ("stops after its headers", lambda _h: stall_after_headers, ["--speed-time", "1"]),
+        ("trickles 3 bytes/s", lambda _h: trickle,
+         ["--speed-limit", "100", "--speed-time", "2"]),
+    )
+    for name, respond, flags in cases:
+        with RawServer(respond, lifetime=20) as s:
+            p, rec, took = timed([*flags, s.url("/x")], timeout=30)
+            check(p.returncode == 1 and rec["error"]["kind"] == "timeout", (name, p))
+            check("too slow" in rec["error"]["message"], (name, rec))
+            # libcurl averages the speed over up to 5 s: the 4 bytes sent count a while.
+            check(took < 10, (name, took))
+    # The defaults a batch user gets, shown in --help.
+    p = run([GF, "--help"])
+    check(b"default 900" in p.stdout and b"--speed-limit" in p.stdout, p)
+
+
 if __name__ == "__main__":
     harness.main()
