@@ -305,8 +305,12 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
       ->capture_default_str()
       ->type_name("STRING");
   app.add_flag("-I,--head", o.head, "Send HEAD requests (fetch mode prints the headers)");
-  app.add_option("-u,--user", o.user, "Credentials (never sent to another host after a redirect)")
+  app.add_option("-u,--user", o.user,
+                 "Credentials; after a redirect only to the same host, port and scheme")
       ->type_name("USER:PASSWORD");
+  app.add_flag("--location-trusted", o.location_trusted,
+               "Send -u credentials and -H Authorization and Cookie headers to every host a "
+               "redirect leads to");
   app.add_option("-b,--cookie", o.cookies,
                  "Send cookies 'name=value; ...' or those of FILE (repeatable)")
       ->allow_extra_args(false)
@@ -335,8 +339,31 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_option("--noproxy", o.noproxy,
                  "Hosts reached without a proxy ('*': all; default: NO_PROXY)")
       ->type_name("LIST");
-  seconds("-m,--max-time", o.max_time, "Most time one URL may take (default: no limit)");
-  seconds("--connect-timeout", o.connect_timeout, "Most time a connection may take to open");
+  seconds("-m,--max-time", o.max_time, "Most time one URL may take, DNS included (default: none)");
+  seconds("--connect-timeout", o.connect_timeout, "Most time resolve + connect may take, per hop");
+  app.add_option(
+         "-Y,--speed-limit",
+         [&o, &a](const CLI::results_t& r) {
+           char* end = nullptr;
+           long long bytes = std::strtoll(r.front().c_str(), &end, 10);
+           if (r.front().empty() || *end != '\0' || bytes < 0) {
+             throw UsageError("--speed-limit: '" + r.front() + "' is not a number of bytes");
+           }
+           o.speed_limit = bytes;
+           a.speed_limit_given = true;
+           return true;
+         },
+         "Slower than BYTES/s for --speed-time: a timeout (default 1)")
+      ->type_name("BYTES");
+  app.add_option(
+         "-y,--speed-time",
+         [&o, &a](const CLI::results_t& r) {
+           o.speed_time = parse_milliseconds(r.front(), "--speed-time");
+           a.speed_time_given = true;
+           return true;
+         },
+         "SECONDS below --speed-limit allowed (default 900; 30 with -Y alone; 0: never)")
+      ->type_name("SECONDS");
   app.add_option(
          "--max-filesize",
          [&o](const CLI::results_t& r) {
@@ -359,7 +386,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
   app.add_flag("--fail", o.fail, "Count HTTP status 400 and above as a failure");
   app.add_option("--retry", o.retry.attempts,
-                 "Retry a failed URL up to N times, with backoff (default 0)")
+                 "Retry a failed URL up to N times, with backoff (default 0; see man)")
       ->type_name("N")
       ->check(count_in(0, 1000));
   app.add_option("--retry-on", a.retry_on,
@@ -376,7 +403,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
                  "DNS servers ADDR[:PORT],... instead of the system's")
       ->type_name("LIST");
   seconds("--dns-timeout", a.dns->timeout,
-          "Before a DNS server is asked again (default 2, doubled per try)");
+          "Most SECONDS one lookup may take, every try included (default 6)");
 }
 
 void check_header(const std::string& header) {
@@ -417,6 +444,9 @@ void parse_retry_on(const std::string& text, RetryOptions& r) {
 }
 
 void apply_request_options(RequestOptions& o, RequestArgs& a) {
+  if (a.speed_limit_given && !a.speed_time_given) {
+    o.speed_time = std::chrono::seconds(30);  // curl's --speed-time default
+  }
   std::vector<std::string> headers;
   for (std::string& h : o.headers) {
     if (h.starts_with("@")) {

@@ -25,6 +25,8 @@ struct RequestArgs {
   std::string rate;                                    // --rate text
   std::string retry_on;                                // --retry-on text
   ResolverOptions* dns = nullptr;  // where --dns-servers, --dns-timeout, -4/-6 go
+  bool speed_limit_given = false;  // --speed-limit was given
+  bool speed_time_given = false;   // --speed-time was given
 };
 
 // Adds -X, -H, -d, -A, -m, -k, --retry, --rate, --dns-servers ... to app.

@@ -92,7 +92,7 @@ AresChannel Resolver::make_channel(bool final_errors) {
   opts.flags = final_errors ? ARES_FLAG_NOCHECKRESP : 0;
   opts.sock_state_cb = resolver_sock_state;
   opts.sock_state_cb_data = this;
-  opts.timeout = static_cast<int>(m_options.timeout.count());
+  opts.timeout = static_cast<int>(try_timeout().count());
   opts.tries = m_options.tries;
   ares_channel channel = nullptr;
   int rc = ares_init_options(&channel, &opts, mask);
@@ -117,7 +117,13 @@ Resolver::~Resolver() {
   m_timer.cancel();
 }
 
-Resolution Resolver::resolve(const std::string& host) {
+std::chrono::milliseconds Resolver::try_timeout() const {
+  int tries = std::clamp(m_options.tries, 1, 16);
+  auto first = m_options.timeout / ((1 << tries) - 1);
+  return std::max(first, std::chrono::milliseconds(1));
+}
+
+Resolution Resolver::resolve(const std::string& host, Clock::time_point deadline) {
   // RFC 6761: "localhost" and names under it are the loopback, whatever a DNS server says.
   std::string_view h(host);
   if (h == "localhost" || h.ends_with(".localhost")) {
@@ -159,9 +165,23 @@ Resolution Resolver::resolve(const std::string& host) {
   }
   // The entry may have been answered synchronously (e.g. from /etc/hosts).
   if (entry->pending) {
+    Clock::time_point own = start + m_options.timeout;
     Waiter w(m_reactor);
     entry->waiters.push_back(&w);
-    w.wait();
+    if (!w.wait_until(std::min(deadline, own))) {
+      // Given up: off the list (the answer still comes, for the cache and the others).
+      std::erase(m_cache[host].waiters, &w);
+      Resolution late;
+      bool ours = own <= deadline;
+      late.error = ours ? Error::dns_timeout : Error::timeout;
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+      late.message =
+          ours ? "DNS lookup of " + host + " timed out after " + std::to_string(ms.count()) +
+                     " ms (--dns-timeout)"
+               : "Resolving timed out after " + std::to_string(ms.count()) + " milliseconds";
+      late.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      return late;
+    }
     entry = &m_cache[host];
   }
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -273,7 +293,7 @@ void Resolver::rearm_timer() {
   // the armed timer is due no later than every query already sent (that is how it was set),
   // so a timer due before now + timeout stays right; one that fires for a query answered
   // meanwhile only makes on_timer() look again.
-  if (m_timer.armed() && m_timer.when() <= Clock::now() + m_options.timeout) {
+  if (m_timer.armed() && m_timer.when() <= Clock::now() + try_timeout()) {
     return;
   }
   timeval tv{};

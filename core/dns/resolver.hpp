@@ -22,8 +22,10 @@ namespace greenfetch {
 class DnsSockets;  // core/dns/sockets.hpp, internal: the Resolver holds it by pointer
 
 struct ResolverOptions {
-  std::string servers;                      // "ADDR[:PORT],..." ([v6]:port); empty: the system's
-  std::chrono::milliseconds timeout{2000};  // first try's timeout (c-ares doubles it per round)
+  std::string servers;  // "ADDR[:PORT],..." ([v6]:port); empty: the system's
+  // Most time one lookup may take, every try included (--dns-timeout): c-ares's first try
+  // gets timeout / (2^tries - 1), doubled per round, and resolve() stops waiting at the end.
+  std::chrono::milliseconds timeout{6000};
   int tries = 2;                            // rounds over the servers before giving up
   int family = AF_UNSPEC;                   // AF_INET for -4, AF_INET6 for -6
   std::chrono::seconds min_ttl{1};          // answers are kept at least this long
@@ -75,8 +77,11 @@ class Resolver final : private FdHandler, private BeforeWait {
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
 
-  // Resolves host (a name, not an IP literal) in the calling green thread.
-  Resolution resolve(const std::string& host);
+  // Resolves host (a name, not an IP literal) in the calling green thread. The caller stops
+  // waiting at `deadline` (-m, --connect-timeout) or after the options' timeout, whichever
+  // comes first: Error::timeout or Error::dns_timeout (the lookup goes on for other callers).
+  Resolution resolve(const std::string& host,
+                     Clock::time_point deadline = Clock::time_point::max());
 
   // Counters for tests and --stats.
   std::size_t queries_sent() const { return m_queries; }
@@ -92,6 +97,7 @@ class Resolver final : private FdHandler, private BeforeWait {
     bool pending = false;
     std::vector<Waiter*> waiters;
   };
+  std::chrono::milliseconds try_timeout() const;
   struct Query {
     Resolver* resolver;
     std::string host;

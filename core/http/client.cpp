@@ -206,8 +206,8 @@ Response HttpClient::fetch(const Request& request) {
   Response r = fetch_once(request);
   for (int n = 0; n < retry.attempts && !m_cancelled && should_retry(r); ++n) {
     Clock::duration delay = retry_delay(r, n);
-    if (retry.max_time.count() > 0 && Clock::now() + delay - start > retry.max_time) {
-      break;
+    if (!retry_wait_allowed(retry, delay, Clock::now() - start, m_request_options.max_time)) {
+      break;  // a wait too long (a Retry-After of an hour, a date a day ahead): the answer stays
     }
     sleep_for(delay);
     if (m_cancelled) {
@@ -266,6 +266,8 @@ Response HttpClient::fetch_once(const Request& request) {
   CurlEasy easy;
   Timings sum;
   std::string first_host;
+  std::string first_scheme;
+  long first_port = 0;
   for (int n = 0;; ++n) {
     Clock::time_point hop_start = Clock::now();
     if (n > 0) {
@@ -277,6 +279,9 @@ Response HttpClient::fetch_once(const Request& request) {
       r.curl_code = CURLE_ABORTED_BY_CALLBACK;
       break;
     }
+    if (o.connect_timeout.count() > 0) {
+      t.connect_deadline = hop_start + o.connect_timeout;
+    }
     double dns = 0;
     bool ready = prepare_hop(t, hop, r, dns);
     sum.namelookup += dns;
@@ -285,8 +290,14 @@ Response HttpClient::fetch_once(const Request& request) {
     }
     if (n == 0) {
       first_host = hop.host;
-    } else if (!iequals(hop.host, first_host)) {
-      hop.same_host = false;  // like curl: no credentials for another host after a redirect
+      first_port = hop.port;
+      first_scheme = hop.scheme;
+    } else {
+      // Like curl: no credentials nor secret headers for another host, port or scheme after
+      // a redirect (a redirect back to the first one gets them again).
+      hop.send_secrets =
+          o.location_trusted ||
+          (iequals(hop.host, first_host) && hop.port == first_port && hop.scheme == first_scheme);
     }
     if (!easy) {
       easy = acquire_easy();
@@ -315,6 +326,22 @@ Response HttpClient::fetch_once(const Request& request) {
       break;
     }
     t.done.wait();
+    if (died_on_reused_connection(t) && !t.cancelled && !m_cancelled) {
+      // libcurl gave up on connections that had died while idle (its retry count, kept on
+      // the handle from transfer to transfer, ran out): the request never reached a live
+      // server, so it is sent again once, on a handle whose count starts from zero.
+      renew_easy(t);
+      bool again = setup_hop(easy.get(), t, hop);
+      t.proxy_set = hop.proxy;
+      t.done.reset();
+      t.active_index = m_active.size();
+      m_active.push_back(&t);
+      if (!again || curl_multi_add_handle(m_multi.get(), easy.get()) != CURLM_OK) {
+        m_active.pop_back();
+      } else {
+        t.done.wait();
+      }
+    }
     t.flush_verbose();
 
     CURL* e = easy.get();
@@ -348,12 +375,9 @@ Response HttpClient::fetch_once(const Request& request) {
     curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &v);
     r.size_upload += v;
     char* s = nullptr;
-    if (request.lean) {
-      // bench reads only the status, sizes, times and connections above and below.
-      long lean_connects = 0;
-      curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &lean_connects);
-      r.num_connects += lean_connects;
-    } else if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s != nullptr) {
+    // bench (lean) reads only the status, sizes, times and connections above and below.
+    if (!request.lean && curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK &&
+        s != nullptr) {
       r.remote_ip = s;
     }
     curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &r.remote_port);
@@ -365,6 +389,9 @@ Response HttpClient::fetch_once(const Request& request) {
     long connects = 0;
     curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
     r.num_connects += connects;
+    if (connects > 0) {
+      t.connected = true;
+    }
     curl_easy_getinfo(e, CURLINFO_SSL_VERIFYRESULT, &r.ssl_verify_result);
     r.method = hop.method;
     s = nullptr;

@@ -83,8 +83,10 @@ class HttpClient final : private FdHandler {
   void setup_static(CURL* easy);
   bool setup_hop(CURL* easy, Transfer& t, const Hop& hop);
   bool build_form(CURL* easy, Transfer& t);
+  bool died_on_reused_connection(const Transfer& t) const;
+  void renew_easy(Transfer& t);
   CurlEasy acquire_easy();
-  void release_easy(CurlEasy easy, const Transfer& t);
+  void release_easy(CurlEasy easy, Transfer& t);
 
   friend int http_client_socket_cb(CURL*, curl_socket_t, int, void*, void*);
   friend int http_client_timer_cb(CURLM*, long, void*);

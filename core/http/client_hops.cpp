@@ -24,12 +24,14 @@ bool HttpClient::add_resolved(Transfer& t, const std::string& host, long port, R
   if (is_ip_literal(host)) {
     return true;
   }
-  Resolution res = m_resolver.resolve(host);
+  // As curl: -m bounds the whole URL and --connect-timeout resolving and connecting.
+  Resolution res = m_resolver.resolve(host, std::min(t.deadline, t.connect_deadline));
   dns_seconds += res.seconds;
   if (res.error != Error::none) {
     r.error = res.error;
     r.error_message = res.message;
-    r.curl_code = CURLE_COULDNT_RESOLVE_HOST;
+    r.curl_code =
+        res.error == Error::timeout ? CURLE_OPERATION_TIMEDOUT : CURLE_COULDNT_RESOLVE_HOST;
     return false;
   }
   if (coalesce != nullptr && res.addresses.size() == 1) {

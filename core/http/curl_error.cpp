@@ -7,8 +7,11 @@ Error error_for_code(CURLcode code) {
     case CURLE_OK:
       return Error::none;
     case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
       return Error::invalid_url;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      // Every URL's scheme is checked before libcurl sees it (target.cpp), so here it is the
+      // server's reply: an HTTP/0.9 answer, a status line of no HTTP version libcurl knows.
+      return Error::protocol;
     case CURLE_COULDNT_RESOLVE_HOST:
       return Error::dns;
     case CURLE_COULDNT_CONNECT:

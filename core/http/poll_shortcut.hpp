@@ -11,7 +11,8 @@
 // What "vouch" means is Reactor::knows_quiet(): as current as the loop's last epoll_wait.
 // Data arriving after it is found one turn later; an idle connection the server closed in that
 // window is found dead when libcurl uses it, and libcurl then retries the request on a new
-// connection, as it does when the close comes a moment after its own poll().
+// connection, as it does when the close comes a moment after its own poll() (HttpClient
+// keeps libcurl's count of such retries from running out: see release_easy).
 #pragma once
 
 #include <cstdint>

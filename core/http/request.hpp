@@ -60,6 +60,7 @@ struct RequestOptions {
   std::string data;                              // -d / --data-binary body (all requests)
   bool has_data = false;                         // a body was given (even an empty one)
   std::string user;                              // -u USER:PASSWORD (not sent to other hosts)
+  bool location_trusted = false;                 // --location-trusted: secrets to every hop
   std::vector<std::string> cookies;              // -b: "name=value; ..." or a cookie file
   std::string cookie_jar;                        // --cookie-jar FILE, written at the end
   long http_version = 0;                         // 0: HTTP/2 over TLS by ALPN, else 1.1; 11 or 2
@@ -72,6 +73,11 @@ struct RequestOptions {
   bool forbid_reuse = false;                     // a new connection for every request
   bool coalesce = true;  // http:// names with one and the same address share connections
   RetryOptions retry;
+  // --speed-limit/--speed-time as curl: a transfer slower than speed_limit bytes per second
+  // for speed_time ends as a timeout. The default is a batch's read timeout (wget2 reads
+  // with 900 s): a server silent for 15 minutes, before or after its headers, ends the URL.
+  int64_t speed_limit = 1;
+  std::chrono::milliseconds speed_time{900'000};
   double rate = 0;             // --rate: requests started per second; 0: no cap
   std::string referer;         // -e URL: Referer header; empty: none
   bool auto_referer = false;   // -e ';auto': a redirect sends the previous URL

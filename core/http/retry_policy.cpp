@@ -4,9 +4,11 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <ctime>
+#include <limits>
+#include <string>
 
 namespace greenfetch {
 
@@ -43,6 +45,49 @@ bool should_retry(const RetryOptions& o, const Response& r) {
   return std::find(o.statuses.begin(), o.statuses.end(), code) != o.statuses.end();
 }
 
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, std::time_t now) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+    value.remove_prefix(1);
+  }
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+    value.remove_suffix(1);
+  }
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  if (value.find_first_not_of("0123456789") == std::string_view::npos) {
+    int64_t seconds = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec == std::errc::result_out_of_range) {
+      return std::chrono::seconds(std::numeric_limits<int32_t>::max());
+    }
+    return std::chrono::seconds(seconds);
+  }
+  // An HTTP date begins with a day name: a letter. (curl_getdate reads much more, such as
+  // "+1 hour" or a bare year; those are not Retry-After values.)
+  if (!((value.front() >= 'A' && value.front() <= 'Z') ||
+        (value.front() >= 'a' && value.front() <= 'z'))) {
+    return std::nullopt;
+  }
+  std::string text(value);  // curl_getdate wants a terminated string
+  time_t when = curl_getdate(text.c_str(), &now);
+  if (when == -1) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(std::max<int64_t>(0, static_cast<int64_t>(when) - now));
+}
+
+bool retry_wait_allowed(const RetryOptions& o, Clock::duration wait, Clock::duration elapsed,
+                        std::chrono::milliseconds max_time) {
+  if (wait > o.max_delay) {
+    return false;
+  }
+  if (max_time.count() > 0 && wait > max_time) {
+    return false;
+  }
+  return o.max_time.count() == 0 || elapsed + wait <= o.max_time;
+}
+
 Clock::duration retry_delay(const RetryOptions& o, const Response& r, int retry,
                             std::minstd_rand& random) {
   // Retry-After (seconds or an HTTP date) is what the server asked for: honour it.
@@ -50,15 +95,8 @@ Clock::duration retry_delay(const RetryOptions& o, const Response& r, int retry,
     if (strcasecmp(name.c_str(), "Retry-After") != 0) {
       continue;
     }
-    char* end = nullptr;
-    long seconds = std::strtol(value.c_str(), &end, 10);
-    if (end != value.c_str() && *end == '\0' && seconds >= 0) {
-      return std::chrono::seconds(std::min<long>(seconds, k_longest_retry_after.count()));
-    }
-    time_t when = curl_getdate(value.c_str(), nullptr);
-    if (when != -1) {
-      return std::chrono::seconds(
-          std::clamp<time_t>(when - std::time(nullptr), 0, k_longest_retry_after.count()));
+    if (auto wait = parse_retry_after(value, std::time(nullptr))) {
+      return *wait;
     }
   }
   // Exponential backoff with full jitter: uniform in [0, min(max_delay, delay * 2^retry)].

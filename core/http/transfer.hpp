@@ -18,10 +18,12 @@ struct HttpClient::Hop {
   long port = 0;
   std::string method;  // "GET", "HEAD", "POST" or a custom one
   bool send_body = false;
-  std::string scheme;     // "http" or "https"
-  std::string proxy;      // the proxy for this hop, empty for none
-  bool same_host = true;  // still the first URL's host: credentials may be sent
-  std::string referer;    // -e: the Referer this hop sends (with ';auto', the previous URL)
+  std::string scheme;  // "http" or "https"
+  std::string proxy;   // the proxy for this hop, empty for none
+  // The first URL's host, port and scheme (or --location-trusted): -u credentials and -H
+  // Authorization and Cookie headers may be sent.
+  bool send_secrets = true;
+  std::string referer;  // -e: the Referer this hop sends (with ';auto', the previous URL)
   // Sharing connections by address (http:// only, see can_coalesce): the one address the
   // name resolved to ("[v6]" in brackets), the URL libcurl is given with that address in
   // place of the name, and the Host header that carries the name. address is empty when the
@@ -57,13 +59,16 @@ struct HttpClient::Transfer {
   CurlMime mime;                        // -F: this hop's multipart body
   std::string verbose_text;             // -v: the unfinished verbose line (prefix included)
   bool verbose_line_start = true;       // -v: the next verbose byte starts a line
+  bool connected = false;               // a hop opened a new connection (see release_easy)
   std::size_t active_index = 0;
-  CurlSlist resolve;  // CURLOPT_RESOLVE for this hop; alive until the hop ends
+  CurlSlist resolve;       // CURLOPT_RESOLVE for this hop; alive until the hop ends
+  CurlSlist safe_headers;  // a hop to another origin: the header list without secrets
   // A coalesced hop's Host header, put in front of the request's headers (its `next`).
   curl_slist host_node{};
   bool coalesced = false;          // this hop's URL has the address in place of the name
   bool location_absolute = false;  // a coalesced hop's Location named its own scheme or host
-  Clock::time_point deadline = Clock::time_point::max();
+  Clock::time_point deadline = Clock::time_point::max();          // -m, for the whole URL
+  Clock::time_point connect_deadline = Clock::time_point::max();  // --connect-timeout, per hop
   char errbuf[CURL_ERROR_SIZE] = {};
 
   // -v: libcurl's verbose text of this transfer, written to stderr in whole lines, each line

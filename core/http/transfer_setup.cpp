@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/http/proxy.hpp"
+#include "core/http/secret_headers.hpp"
 #include "core/http/transfer.hpp"
 
 namespace greenfetch {
@@ -32,7 +33,42 @@ CurlEasy HttpClient::acquire_easy() {
   return e;
 }
 
-void HttpClient::release_easy(CurlEasy easy, const Transfer& t) {
+// libcurl 7.88 sends a request again on a new connection when a kept-alive one turns out
+// dead before any answer, at most five times per easy handle: the count (state.retrycount)
+// is only zeroed by curl_easy_reset or when it runs out, never when a transfer succeeds. A
+// handle reused from URL to URL would carry it over, and against a server that closes idle
+// connections every sixth such retry would fail the URL ("Connection died, tried 5 times").
+// Hence a handle is renewed after a transfer that opened a connection (libcurl's retries
+// open one; connections that die idle are then the rule), and a transfer that died on reused
+// connections only is sent once more, on a renewed handle.
+bool HttpClient::died_on_reused_connection(const Transfer& t) const {
+  if (t.result != CURLE_SEND_ERROR && t.result != CURLE_RECV_ERROR) {
+    return false;
+  }
+  long connects = 0;
+  long header_bytes = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_getinfo(t.easy, CURLINFO_HEADER_SIZE, &header_bytes);
+  // No new connection: every try went to an idle one; no byte: the server answered none.
+  return connects == 0 && header_bytes == 0 && t.received == 0;
+}
+
+void HttpClient::renew_easy(Transfer& t) {
+  curl_easy_reset(t.easy);
+  setup_static(t.easy);
+  t.proxy_set.clear();
+  t.custom_method_set = false;
+  t.headers_set = false;
+  t.verbose_set = false;
+  t.connected = false;
+}
+
+void HttpClient::release_easy(CurlEasy easy, Transfer& t) {
+  if (t.connected && !m_request_options.forbid_reuse) {
+    renew_easy(t);
+    m_idle_easy.push_back(std::move(easy));
+    return;
+  }
   // Put back what setup_hop changed away from setup_static's values.
   CURL* e = easy.get();
   if (!t.proxy_set.empty()) {
@@ -111,9 +147,6 @@ void HttpClient::setup_static(CURL* e) {
   if (!m_headers.empty()) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());
   }
-  if (o.connect_timeout.count() > 0) {
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
-  }
   if (o.insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -122,6 +155,11 @@ void HttpClient::setup_static(CURL* e) {
     curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
   } else if (o.ip_resolve == 6) {
     curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
+  }
+  if (o.speed_limit > 0 && o.speed_time.count() > 0) {
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(o.speed_limit));
+    long seconds = static_cast<long>((o.speed_time.count() + 999) / 1000);  // libcurl: whole
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, std::max(seconds, 1L));
   }
   if (o.max_filesize > 0) {
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o.max_filesize));
@@ -229,13 +267,23 @@ bool HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
     t.verbose_set = true;
   }
   const curl_slist* headers = t.request->header_list;
+  bool no_headers = false;  // the list would be empty: only secrets were given
+  if (!hop.send_secrets) {
+    const curl_slist* full = headers != nullptr ? headers : m_headers.get();
+    if (has_secret_header(full)) {
+      t.safe_headers = without_secret_headers(full);
+      headers = t.safe_headers.get();
+      no_headers = headers == nullptr;
+    }
+  }
   if (t.coalesced) {
     // libcurl only reads the list: a node of ours in front of the shared one.
     t.host_node.data = const_cast<char*>(hop.host_header.c_str());
-    t.host_node.next = const_cast<curl_slist*>(headers != nullptr ? headers : m_headers.get());
+    t.host_node.next =
+        const_cast<curl_slist*>(headers != nullptr || no_headers ? headers : m_headers.get());
     headers = &t.host_node;
   }
-  if (headers != nullptr) {
+  if (headers != nullptr || no_headers) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     t.headers_set = true;
   } else if (t.headers_set) {
@@ -243,7 +291,7 @@ bool HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
     t.headers_set = false;
   }
   if (!o.user.empty()) {
-    curl_easy_setopt(e, CURLOPT_USERPWD, hop.same_host ? o.user.c_str() : nullptr);
+    curl_easy_setopt(e, CURLOPT_USERPWD, hop.send_secrets ? o.user.c_str() : nullptr);
   }
   if (hop.method == "HEAD") {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -272,6 +320,13 @@ bool HttpClient::setup_hop(CURL* e, Transfer& t, const Hop& hop) {
   if (!implied || t.custom_method_set) {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, implied ? nullptr : hop.method.c_str());
     t.custom_method_set = !implied;
+  }
+  if (t.connect_deadline != Clock::time_point::max()) {
+    // What the lookups left of --connect-timeout.
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.connect_deadline - Clock::now());
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(left.count(), 1)));
   }
   if (t.deadline != Clock::time_point::max()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t.deadline - Clock::now());

@@ -23,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (retry_delay(o, r, 0, random) < Clock::duration::zero()) {
     __builtin_trap();
   }
+  // The parser itself, at a fixed "now" (Thu, 03 Dec 2026 12:00:00 GMT) for reproducible runs.
+  if (auto wait = parse_retry_after(fuzz::as_text(data, size), 1796299200)) {
+    if (wait->count() < 0) {
+      __builtin_trap();
+    }
+  }
   if (std::optional<Clock::duration> d = retry_after(r)) {
     if (*d < Clock::duration::zero() || *d > k_max_retry_after) {
       __builtin_trap();

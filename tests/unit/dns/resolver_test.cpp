@@ -114,9 +114,13 @@ TEST_CASE("dns::Resolver") {
 }
 
 TEST_CASE("dns::Resolver sends a burst of queries together") {
+  // Names are appended, not "n" + ...: GCC 12 warns falsely (-Wrestrict) on that once inlined.
   std::map<std::string, std::string> records;
   for (int i = 0; i < 40; ++i) {
-    records["n" + std::to_string(i) + ".test"] = "127.0.0.1";
+    std::string name = "n";
+    name += std::to_string(i);
+    name += ".test";
+    records[name] = "127.0.0.1";
   }
   test::DnsFixture dns(records);
   Reactor reactor;
@@ -128,7 +132,10 @@ TEST_CASE("dns::Resolver sends a burst of queries together") {
   int answered = 0;
   for (int i = 0; i < 40; ++i) {
     pool.spawn([&, i] {
-      Resolution r = resolver.resolve("n" + std::to_string(i) + ".test");
+      std::string name = "n";
+      name += std::to_string(i);
+      name += ".test";
+      Resolution r = resolver.resolve(name);
       answered += r.addresses == std::vector<std::string>{"127.0.0.1"} ? 1 : 0;
     });
   }

@@ -7,7 +7,7 @@ namespace greenfetch {
 TEST_CASE("greenfetch::error_for_code") {
   CHECK(error_for_code(CURLE_OK) == Error::none);
   CHECK(error_for_code(CURLE_URL_MALFORMAT) == Error::invalid_url);
-  CHECK(error_for_code(CURLE_UNSUPPORTED_PROTOCOL) == Error::invalid_url);
+  CHECK(error_for_code(CURLE_UNSUPPORTED_PROTOCOL) == Error::protocol);  // the reply
   CHECK(error_for_code(CURLE_COULDNT_RESOLVE_HOST) == Error::dns);
   CHECK(error_for_code(CURLE_COULDNT_CONNECT) == Error::connect);
   CHECK(error_for_code(CURLE_OPERATION_TIMEDOUT) == Error::timeout);

@@ -84,4 +84,52 @@ TEST_CASE("greenfetch::retry_delay") {
   }
 }
 
+TEST_CASE("greenfetch::parse_retry_after") {
+  // Thu, 03 Dec 2026 12:00:00 GMT
+  const std::time_t now = 1796299200;
+  using std::chrono::seconds;
+
+  SUBCASE("delta-seconds, with blanks around") {
+    CHECK(parse_retry_after("0", now) == seconds(0));
+    CHECK(parse_retry_after(" 120 ", now) == seconds(120));
+    CHECK(parse_retry_after("3600", now) == seconds(3600));
+    CHECK(parse_retry_after("99999999999999999999999", now) == seconds(2147483647));
+  }
+  SUBCASE("the three HTTP-date forms, counted from now") {
+    CHECK(parse_retry_after("Thu, 03 Dec 2026 12:00:30 GMT", now) == seconds(30));
+    CHECK(parse_retry_after("Friday, 04-Dec-26 12:00:00 GMT", now) == seconds(86400));
+    CHECK(parse_retry_after("Thu Dec  3 13:00:00 2026", now) == seconds(3600));
+  }
+  SUBCASE("a date in the past is no wait") {
+    CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now) == seconds(0));
+  }
+  SUBCASE("what is neither") {
+    CHECK_FALSE(parse_retry_after("", now));
+    CHECK_FALSE(parse_retry_after("   ", now));
+    CHECK_FALSE(parse_retry_after("-5", now));
+    CHECK_FALSE(parse_retry_after("1.5", now));
+    CHECK_FALSE(parse_retry_after("+1 hour", now));
+    CHECK_FALSE(parse_retry_after("soon", now));
+    CHECK_FALSE(parse_retry_after("12 apples", now));
+  }
+}
+
+TEST_CASE("greenfetch::retry_wait_allowed") {
+  RetryOptions o;  // max_delay 60 s, no --retry-max-time
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  CHECK(retry_wait_allowed(o, seconds(60), seconds(0), milliseconds(0)));
+  CHECK_FALSE(retry_wait_allowed(o, seconds(61), seconds(0), milliseconds(0)));
+  CHECK_FALSE(retry_wait_allowed(o, seconds(86400), seconds(0), milliseconds(0)));
+  SUBCASE("-m bounds the wait") {
+    CHECK(retry_wait_allowed(o, seconds(2), seconds(0), milliseconds(5000)));
+    CHECK_FALSE(retry_wait_allowed(o, seconds(6), seconds(0), milliseconds(5000)));
+  }
+  SUBCASE("--retry-max-time bounds when the retry starts") {
+    o.max_time = milliseconds(10'000);
+    CHECK(retry_wait_allowed(o, seconds(4), seconds(5), milliseconds(0)));
+    CHECK_FALSE(retry_wait_allowed(o, seconds(6), seconds(5), milliseconds(0)));
+  }
+}
+
 }  // namespace greenfetch
