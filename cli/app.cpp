@@ -59,12 +59,10 @@ int fetch_main(int argc, char** argv, std::vector<std::string> config_files = {}
       ->type_name("FILE");
   bool globoff = false;
   app.add_flag("-g,--globoff", globoff,
-               "Take [] and {} in URL arguments as they are (by default they are curl's URL "
-               "globs: {a,b}, [1-100], [001-100:10], [a-z]; -i lines are never globbed)");
+               "No URL globbing: [] and {} in URL arguments are taken as they are");
   std::string unused_config;
   app.add_option("-K,--config", unused_config,
-                 "Read options from FILE in curl's config syntax ('opt = value', '--opt "
-                 "value', quotes, # comments); its 'url = ...' lines are read as a stream")
+                 "Read options from FILE (curl's config syntax; url lines stream)")
       ->type_name("FILE");
   app.add_option("-c,--concurrency", config.concurrency, "Transfers in flight at once")
       ->capture_default_str()

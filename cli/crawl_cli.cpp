@@ -84,13 +84,12 @@ int crawl_main(int argc, char** argv) {
       ->allow_extra_args(false)
       ->type_name("REGEX");
   app.add_option("--accept-ext", config.scope.accept_ext,
-                 "Follow links to files only with these extensions (comma-separated; pages: "
-                 "html, htm and paths without one, are still followed)")
+                 "Follow file links only with these extensions (pages always)")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->type_name("EXT,...");
   app.add_option("--reject-ext", config.scope.reject_ext,
-                 "Never follow links to files with these extensions (comma-separated)")
+                 "Never follow links to files with these extensions")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->type_name("EXT,...");

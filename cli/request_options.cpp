@@ -260,16 +260,14 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
         ->type_name("DATA");
   };
   data_option("-d,--data", Kind::data,
-              "Send DATA as a POST body (repeatable, joined with '&'; @FILE reads a file "
-              "without its newlines, @- stdin)");
+              "POST DATA (repeatable, joined with '&'; @FILE, @- stdin)");
   data_option("--data-binary", Kind::binary,
               "Send DATA as a POST body as is (@FILE reads a file byte for byte)");
   data_option("--data-raw", Kind::raw, "Like -d, but a leading @ is data, not a file");
   data_option("--data-urlencode", Kind::urlencode,
-              "Send DATA percent-encoded: CONTENT, =CONTENT, NAME=CONTENT, @FILE, NAME@FILE");
+              "POST DATA percent-encoded: CONTENT, NAME=CONTENT, NAME@FILE");
   data_option("--json", Kind::json,
-              "POST DATA as JSON (Content-Type and Accept: application/json; @FILE reads a "
-              "file; repeated --json pieces are joined as they are)");
+              "POST DATA as JSON, with JSON Content-Type and Accept (@FILE)");
   app.add_flag("-G,--get", o.get_query, "Put the -d data in the URL's query and send a GET");
   app.add_option(
          "-F,--form",
@@ -277,21 +275,18 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
            a.forms.insert(a.forms.end(), r.begin(), r.end());
            return true;
          },
-         "Send a multipart/form-data POST part: NAME=VALUE, NAME=@FILE (a file), NAME=<FILE "
-         "(its text); ;type=TYPE and ;filename=NAME may follow (repeatable)")
+         "Multipart POST part: NAME=VALUE, NAME=@FILE or NAME=<FILE")
       ->trigger_on_parse()
       ->allow_extra_args(false)
       ->type_name("NAME=CONTENT");
   app.add_option("-T,--upload-file", a.upload_file,
-                 "PUT FILE's bytes to each URL ('-': stdin; a URL ending in / gets the file's "
-                 "name)")
+                 "PUT FILE to each URL (a URL ending in / gets the file's name)")
       ->type_name("FILE");
   app.add_option("-e,--referer", o.referer,
-                 "Send a Referer header; ';auto' (alone or after a URL) names the previous URL "
-                 "on a redirect")
+                 "Send a Referer header (';auto': the previous URL on a redirect)")
       ->type_name("URL");
   app.add_option("--limit-rate", a.limit_rate,
-                 "Cap each transfer's speed at SPEED bytes per second (10k, 5M, 1G as curl)")
+                 "Cap each transfer at SPEED bytes per second (10k, 5M, 1G)")
       ->type_name("SPEED");
   app.add_option("--proxy-user", o.proxy_user, "Credentials for the proxy")
       ->type_name("USER:PASSWORD");
@@ -299,18 +294,16 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_option("--netrc-file", o.netrc_file, "Take credentials from this netrc FILE")
       ->type_name("FILE");
   app.add_flag("-v,--verbose", o.verbose,
-               "Write libcurl's verbose lines of each transfer on stderr, each line after "
-               "[FILE:LINE] or [N] (the URL's place)");
+               "libcurl's verbose lines on stderr, after [FILE:LINE] or [N]");
   app.add_option("-A,--user-agent", o.user_agent, "User-Agent header")
       ->capture_default_str()
       ->type_name("STRING");
   app.add_flag("-I,--head", o.head, "Send HEAD requests (fetch mode prints the headers)");
   app.add_option("-u,--user", o.user,
-                 "Credentials; after a redirect only to the same host, port and scheme")
+                 "Credentials (after a redirect: same host, port, scheme only)")
       ->type_name("USER:PASSWORD");
   app.add_flag("--location-trusted", o.location_trusted,
-               "Send -u credentials and -H Authorization and Cookie headers to every host a "
-               "redirect leads to");
+               "Send -u and -H Authorization/Cookie to every redirect's host");
   app.add_option("-b,--cookie", o.cookies,
                  "Send cookies 'name=value; ...' or those of FILE (repeatable)")
       ->allow_extra_args(false)
@@ -362,7 +355,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
            a.speed_time_given = true;
            return true;
          },
-         "SECONDS below --speed-limit allowed (default 900; 30 with -Y alone; 0: never)")
+         "Time below --speed-limit allowed (default 900; -Y alone: 30)")
       ->type_name("SECONDS");
   app.add_option(
          "--max-filesize",
@@ -386,7 +379,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
   app.add_flag("--fail", o.fail, "Count HTTP status 400 and above as a failure");
   app.add_option("--retry", o.retry.attempts,
-                 "Retry a failed URL up to N times, with backoff (default 0; see man)")
+                 "Retry a failed URL up to N times, with backoff (default 0)")
       ->type_name("N")
       ->check(count_in(0, 1000));
   app.add_option("--retry-on", a.retry_on,

@@ -96,7 +96,9 @@ Clock::duration retry_delay(const RetryOptions& o, const Response& r, int retry,
       continue;
     }
     if (auto wait = parse_retry_after(value, std::time(nullptr))) {
-      return *wait;
+      // Cut to a year before the conversion to the clock's nanoseconds, which would overflow
+      // (found by fuzzing); any wait that long ends the URL anyway (retry_wait_allowed).
+      return std::min<std::chrono::seconds>(*wait, k_longest_retry_after);
     }
   }
   // Exponential backoff with full jitter: uniform in [0, min(max_delay, delay * 2^retry)].
