@@ -125,8 +125,9 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
   app.add_flag("--compressed{true},--raw{false}", o.compressed,
-               "Ask for compressed bodies (gzip, deflate, br, zstd) and decode them; the "
-               "default. --raw: neither ask nor decode");
+               "Ask for compressed bodies (gzip, deflate, br, zstd) and decode them (fetch "
+               "mode, as curl: only with --compressed; crawl and bench: the default). --raw: "
+               "neither ask nor decode");
   app.add_flag("--http1.1{11}", o.http_version, "Use HTTP/1.1 only");
   app.add_flag("--http2{2}", o.http_version,
                "Use HTTP/2 also for http:// (upgrade); over TLS it is the default, by ALPN");
@@ -162,7 +163,10 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
                "resolve to the same single address share connections");
   app.add_flag("-4{4},--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
   app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
-  app.add_flag("--fail", o.fail, "Count HTTP status 400 and above as a failure");
+  app.add_flag("-f,--fail", o.fail,
+               "Count HTTP status 400 and above as a failure; its body is not written");
+  app.add_flag("--fail-with-body", o.fail_with_body,
+               "As --fail, but the body of the failed URL is still written");
   app.add_option("--retry", o.retry.attempts,
                  "Retry a failed URL up to N times (see --retry-on), with exponential backoff "
                  "and full jitter; Retry-After is honoured")

@@ -197,6 +197,8 @@ Response HttpClient::fetch_once(const Request& request) {
   r.line = request.line;
   Transfer t(m_reactor);
   t.request = &request;
+  t.options = &o;
+  t.dump_headers = o.dump_headers;
   t.response = &r;
   t.max_filesize = o.max_filesize;
   t.keep_headers = !request.lean || o.retry.attempts > 0;
@@ -249,7 +251,15 @@ Response HttpClient::fetch_once(const Request& request) {
     t.too_large = false;
     t.location_absolute = false;
     t.sink_refused = false;
+    t.writer_failed = false;
+    t.paused = false;
+    t.hop_status = 0;
+    t.hop_location = false;
+    t.skip_body = false;
     t.received = 0;
+    if (request.writer != nullptr) {
+      request.writer->restart();
+    }
     setup_hop(easy.get(), t, hop);
     t.proxy_set = hop.proxy;
     m_rate.acquire();
@@ -341,6 +351,10 @@ Response HttpClient::fetch_once(const Request& request) {
       if (t.cancelled) {
         r.error = Error::cancelled;
         r.error_message = "interrupted";
+      } else if (t.writer_failed) {
+        r.error = Error::output;
+        r.curl_code = CURLE_WRITE_ERROR;
+        r.error_message = request.writer->error_message();
       } else if (t.sink_refused) {
         r.error = Error::output;
         r.error_message = "the body's consumer stopped the transfer";
@@ -376,7 +390,7 @@ Response HttpClient::fetch_once(const Request& request) {
 
       continue;
     }
-    if (o.fail && r.http_code >= 400) {
+    if ((o.fail || o.fail_with_body) && r.http_code >= 400) {
       r.error = Error::http;
       r.curl_code = CURLE_HTTP_RETURNED_ERROR;
       r.error_message = "The requested URL returned error: " + std::to_string(r.http_code);

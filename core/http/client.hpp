@@ -44,6 +44,10 @@ class HttpClient final : private FdHandler {
     return fetch(request);
   }
 
+  // Unpauses the transfer of this request that its BodyWriter paused (a no-op when there is
+  // none). Call it from the reactor, never from inside a libcurl callback.
+  void resume(const Request& request);
+
   // Ends every transfer in flight with Error::cancelled (for SIGINT), now, from the loop.
   void cancel_all();
   // Lets fetch() start transfers again after cancel_all().

@@ -42,7 +42,9 @@ struct RequestOptions {
   int64_t max_filesize = 0;                      // 0: no limit
   bool insecure = false;                         // -k
   long ip_resolve = 0;                           // 0 any, 4 or 6 (-4 / -6)
-  bool fail = false;                             // --fail: status >= 400 is an error
+  bool fail = false;                             // -f/--fail: status >= 400 is an error
+  bool fail_with_body = false;  // --fail-with-body: as --fail, but the body is still written
+  bool dump_headers = false;    // -D: keep every hop's raw response head (Response::header_dump)
   std::string proxy;                             // -x URL; empty: from the environment, once
   std::string noproxy;                           // --noproxy LIST; empty: from NO_PROXY
   bool proxy_from_env = true;                    // read http_proxy, HTTPS_PROXY, ALL_PROXY
@@ -72,6 +74,23 @@ struct Response;
 // switch fibers. Returning false aborts the transfer (Error::output).
 using BodySink = std::function<bool(const Response& so_far, std::string_view chunk)>;
 
+// A streaming consumer of a body that may push back: the fetch mode's outputs (stdout, files).
+// write() runs inside libcurl's write callback: it must not call libcurl nor switch fibers.
+// `pause` makes libcurl pause the transfer and deliver the same chunk again later: the writer
+// must then arrange, from the reactor and never from a libcurl callback, a call to
+// HttpClient::resume(request). Bodies of redirect hops that are followed never reach it; with
+// --fail, neither does the body of a status >= 400 (--fail-with-body keeps it).
+class BodyWriter {
+ public:
+  enum class Result { written, pause, failed };
+  virtual ~BodyWriter() = default;
+  // A hop or a retry starts over: what was written for the previous one is to be dropped.
+  virtual void restart() {}
+  virtual Result write(const Response& so_far, std::string_view chunk) = 0;
+  // Why write() returned failed (with the path), for Response::error_message.
+  virtual std::string error_message() const { return "cannot write the body"; }
+};
+
 // One request: the URL and where it came from.
 struct Request {
   std::string url;
@@ -79,6 +98,7 @@ struct Request {
   std::string data;       // this request's own body (bench targets); overrides the options' one
   bool has_data = false;  // data is set (even empty): a POST unless a method is given
   const BodySink* on_body = nullptr;        // stream the body here instead of into Response::body
+  BodyWriter* writer = nullptr;             // or here (with backpressure); neither: Response::body
   std::string method;                       // this request's own method; empty: the options' one
   const curl_slist* header_list = nullptr;  // replaces the -H headers for this request
   bool lean = false;  // bench: skip what it never reads (headers, URLs and addresses as text)
