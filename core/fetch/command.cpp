@@ -269,6 +269,10 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   }
   out.flush();
   progress.clear();
+  if (std::string jar_error = client->save_cookies(); !jar_error.empty()) {
+    write_all(err_fd, "greenfetch: " + jar_error + "\n");
+    status = status != 0 ? status : 1;
+  }
   if (out.broken() && out.error() == EPIPE) {
     return 128 + SIGPIPE;
   }

@@ -3,6 +3,11 @@
 // (easy handle options) and client_hops.cpp (targets, resolution, coalescing).
 #include "core/http/client.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 #include "core/base/ascii.hpp"
@@ -145,14 +150,51 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
   }
 }
 
-void HttpClient::save_cookies() {
-  if (!m_share || m_request_options.cookie_jar.empty()) {
-    return;
+std::string HttpClient::save_cookies() {
+  if (!m_share || m_request_options.cookie_jar.empty() || m_cookies_saved) {
+    return {};
   }
-  CurlEasy writer(curl_easy_init());
-  curl_easy_setopt(writer.get(), CURLOPT_SHARE, m_share.get());
-  curl_easy_setopt(writer.get(), CURLOPT_COOKIEJAR, m_request_options.cookie_jar.c_str());
-  curl_easy_setopt(writer.get(), CURLOPT_COOKIELIST, "FLUSH");
+  m_cookies_saved = true;
+  // Written here rather than by libcurl (CURLOPT_COOKIEJAR), which says nothing when the
+  // file cannot be written: a lost cookie jar must be an error.
+  CurlEasy reader(curl_easy_init());
+  curl_easy_setopt(reader.get(), CURLOPT_SHARE, m_share.get());
+  curl_slist* list = nullptr;
+  curl_easy_getinfo(reader.get(), CURLINFO_COOKIELIST, &list);
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> owned(list, curl_slist_free_all);
+  std::string text = "# Netscape HTTP Cookie File\n# Written by greenfetch.\n\n";
+  for (const curl_slist* c = list; c != nullptr; c = c->next) {
+    text += c->data;
+    text += '\n';
+  }
+  const std::string& path = m_request_options.cookie_jar;
+  bool to_stdout = path == "-";
+  int fd = to_stdout ? STDOUT_FILENO
+                     : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    return "cannot write cookie jar " + path + ": " + std::strerror(errno);
+  }
+  std::string_view left = text;
+  int err = 0;
+  while (!left.empty()) {
+    ssize_t n = ::write(fd, left.data(), left.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      err = n == 0 ? EIO : errno;
+      break;
+    }
+    left.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (!to_stdout && ::close(fd) != 0 && err == 0 && errno != EINTR) {
+    err = errno;
+  }
+  if (err != 0) {
+    return "cannot write cookie jar " + (to_stdout ? std::string("to stdout") : path) + ": " +
+           std::strerror(err);
+  }
+  return {};
 }
 
 HttpClient::~HttpClient() {

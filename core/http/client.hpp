@@ -48,6 +48,10 @@ class HttpClient final : private FdHandler {
   // none). Call it from the reactor, never from inside a libcurl callback.
   void resume(const Request& request);
 
+  // --cookie-jar: writes the run's cookies (once; the destructor does it otherwise, silently).
+  // Returns the error, naming the file, or "" when written (or when there is no jar).
+  std::string save_cookies();
+
   // Ends every transfer in flight with Error::cancelled (for SIGINT), now, from the loop.
   void cancel_all();
   // Lets fetch() start transfers again after cancel_all().
@@ -76,7 +80,6 @@ class HttpClient final : private FdHandler {
   static std::string named_url(const Hop& hop, std::string url);
   static void name_the_host(std::string& message, const Hop& hop);
   std::string proxy_for(const std::string& scheme, const std::string& host) const;
-  void save_cookies();
   bool should_retry(const Response& r) const;
   Clock::duration retry_delay(const Response& r, int retry);
   void setup_static(CURL* easy);
@@ -121,6 +124,7 @@ class HttpClient final : private FdHandler {
   } m_parsed;  // the last URL parsed, reused when the same URL comes again
   friend struct HttpClientStatsAccess;
   bool m_cancelled = false;
+  bool m_cookies_saved = false;
   RateLimiter m_rate;
   std::minstd_rand m_random;
 };

@@ -261,5 +261,30 @@ def a_full_file_system_leaves_only_whole_files():
             subprocess.run(["umount", d])
 
 
+@harness.test
+def a_cookie_jar_that_cannot_be_written_is_an_error():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        url = h.url("/headers?Set-Cookie=session%3Ds1")
+        p = run([GF, "-s", "-w", "%{http_code}\\n", "--cookie-jar", "/dev/full", url])
+        check(p.returncode != 0 and b"cookie jar /dev/full" in p.stderr, p)
+        jar = os.path.join(d, "jar")
+        p = run([GF, "-w", "%{http_code}\\n", "--cookie-jar", jar, url])
+        check(p.returncode == 0 and "session\ts1" in open(jar).read(), (p, open(jar).read()))
+        p = run([GF, "-b", jar, h.url("/echo")])
+        check(b"session=s1" in p.stdout, p.stdout)
+
+
+@harness.test
+def crawl_memory_stays_bounded_on_huge_pages():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        for name, path in [("gzip bomb page", f"/gzip-bomb/{200 * MiB}?html=1"),
+                           ("100 MiB page of zeros", f"/zeros/{100 * MiB}?html=1")]:
+            rc, err, kb = measured([GF, "crawl", "-j", "--max-depth", "0", h.url(path)],
+                                   stdout=open(os.path.join(d, "out"), "wb"), timeout=180)
+            check(rc == 0, (name, rc, err))
+            check(harness.sanitized() or kb <= 64 * 1024, f"crawl {name}: peak RSS {kb} KiB")
+            print(f"  crawl, {name}: peak RSS {kb} KiB")
+
+
 if __name__ == "__main__":
     harness.main()
