@@ -98,7 +98,9 @@ struct Request {
   std::string data;       // this request's own body (bench targets); overrides the options' one
   bool has_data = false;  // data is set (even empty): a POST unless a method is given
   const BodySink* on_body = nullptr;        // stream the body here instead of into Response::body
-  BodyWriter* writer = nullptr;             // or here (with backpressure); neither: Response::body
+  // Or here, with backpressure. Neither: the body is collected whole into Response::body (the
+  // library's default, as samples/grequests.cpp uses it), bounded by options' max_filesize.
+  BodyWriter* writer = nullptr;
   std::string method;                       // this request's own method; empty: the options' one
   const curl_slist* header_list = nullptr;  // replaces the -H headers for this request
   bool lean = false;  // bench: skip what it never reads (headers, URLs and addresses as text)
