@@ -43,8 +43,8 @@ struct RequestOptions {
   bool insecure = false;                         // -k
   long ip_resolve = 0;                           // 0 any, 4 or 6 (-4 / -6)
   bool fail = false;                             // -f/--fail: status >= 400 is an error
-  bool fail_with_body = false;  // --fail-with-body: as --fail, but the body is still written
-  bool dump_headers = false;    // -D: keep every hop's raw response head (Response::header_dump)
+  bool fail_with_body = false;                   // --fail-with-body: --fail, body kept
+  bool dump_headers = false;                     // -D: every head in Response::header_dump
   std::string proxy;                             // -x URL; empty: from the environment, once
   std::string noproxy;                           // --noproxy LIST; empty: from NO_PROXY
   bool proxy_from_env = true;                    // read http_proxy, HTTPS_PROXY, ALL_PROXY
@@ -97,7 +97,7 @@ struct Request {
   uint64_t line = 0;      // line number in the input (0 for a command-line argument)
   std::string data;       // this request's own body (bench targets); overrides the options' one
   bool has_data = false;  // data is set (even empty): a POST unless a method is given
-  const BodySink* on_body = nullptr;        // stream the body here instead of into Response::body
+  const BodySink* on_body = nullptr;  // stream the body here instead of into Response::body
   // Or here, with backpressure. Neither: the body is collected whole into Response::body (the
   // library's default, as samples/grequests.cpp uses it), bounded by options' max_filesize.
   BodyWriter* writer = nullptr;
