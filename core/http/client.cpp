@@ -208,7 +208,7 @@ HttpClient::~HttpClient() {
 Response HttpClient::fetch(const Request& request) {
   const RetryOptions& retry = m_request_options.retry;
   Clock::time_point start = Clock::now();
-  Response r = fetch_once(request);
+  Response r = fetch_once(request, retry.attempts > 0);
   for (int n = 0; n < retry.attempts && !m_cancelled && should_retry(r); ++n) {
     Clock::duration delay = retry_delay(r, n);
     if (retry.max_time.count() > 0 && Clock::now() + delay - start > retry.max_time) {
@@ -218,7 +218,7 @@ Response HttpClient::fetch(const Request& request) {
     if (m_cancelled) {
       break;
     }
-    r = fetch_once(request);
+    r = fetch_once(request, n + 1 < retry.attempts);
     r.retries = n + 1;
   }
   return r;
@@ -232,7 +232,7 @@ Clock::duration HttpClient::retry_delay(const Response& r, int retry) {
   return greenfetch::retry_delay(m_request_options.retry, r, retry, m_random);
 }
 
-Response HttpClient::fetch_once(const Request& request) {
+Response HttpClient::fetch_once(const Request& request, bool may_retry) {
   const RequestOptions& o = m_request_options;
   Response r;
   r.url = request.url;
@@ -241,6 +241,7 @@ Response HttpClient::fetch_once(const Request& request) {
   t.request = &request;
   t.options = &o;
   t.dump_headers = o.dump_headers;
+  t.may_retry = may_retry;
   t.response = &r;
   t.max_filesize = o.max_filesize;
   t.keep_headers = !request.lean || o.retry.attempts > 0;

@@ -72,7 +72,8 @@ class HttpClient final : private FdHandler {
   void on_timer_fired();
   void check_multi_info();
 
-  Response fetch_once(const Request& request);
+  // may_retry: a retry may follow (a body the retry policy would retry is then not written).
+  Response fetch_once(const Request& request, bool may_retry);
   bool prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_seconds);
   bool add_resolved(Transfer& t, const std::string& host, long port, Response& r,
                     double& dns_seconds, Hop* coalesce = nullptr);

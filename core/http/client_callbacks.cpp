@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "core/http/retry_policy.hpp"
 #include "core/http/target.hpp"
 #include "core/http/transfer.hpp"
 
@@ -91,7 +92,15 @@ size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdat
     const RequestOptions& o = *t->options;
     bool redirect =
         t->hop_status >= 300 && t->hop_status < 400 && t->hop_location && o.follow_redirects;
-    t->skip_body = redirect || (o.fail && !o.fail_with_body && t->hop_status >= 400);
+    // A status the retry policy retries (503, 429...) while tries are left: its body is not
+    // the one the user gets, and bytes on stdout cannot be taken back.
+    bool retried = false;
+    if (t->may_retry && !redirect) {
+      Response status_only;
+      status_only.http_code = t->hop_status;
+      retried = should_retry(o.retry, status_only);
+    }
+    t->skip_body = redirect || retried || (o.fail && !o.fail_with_body && t->hop_status >= 400);
   }
   if (t->dump_headers) {
     t->response->header_dump.append(ptr, n);

@@ -49,6 +49,7 @@ struct HttpClient::Transfer {
   bool hop_location = false;       // it has a Location header
   bool skip_body = false;          // its body is dropped (a redirect followed, or --fail)
   bool dump_headers = false;       // append every head to Response::header_dump (-D)
+  bool may_retry = false;          // a retry may follow this try
   std::string proxy_set;           // CURLOPT_PROXY now set on the easy handle
   bool custom_method_set = false;  // CURLOPT_CUSTOMREQUEST now set on the easy handle
   bool headers_set = false;        // CURLOPT_HTTPHEADER is the request's own list

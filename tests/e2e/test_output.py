@@ -262,6 +262,18 @@ def a_full_file_system_leaves_only_whole_files():
 
 
 @harness.test
+def a_retried_status_writes_only_the_last_body():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        p = run([GF, "--retry", "2", "--retry-delay", "0.05", h.url("/fail/r1")])
+        check(p.returncode == 0 and p.stdout == b"ok r1\n", p)
+        p = run([GF, "--retry", "1", "--retry-delay", "0.05", h.url("/fail/r2?count=5")])
+        check(p.stdout == b"fail r2\n", p)  # no try left: the last answer's body, as curl
+        f = os.path.join(d, "f")
+        p = run([GF, "--retry", "2", "--retry-delay", "0.05", "-o", f, h.url("/fail/r3")])
+        check(p.returncode == 0 and open(f, "rb").read() == b"ok r3\n", p)
+
+
+@harness.test
 def a_cookie_jar_that_cannot_be_written_is_an_error():
     with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
         url = h.url("/headers?Set-Cookie=session%3Ds1")
