@@ -31,6 +31,7 @@ namespace {
 int fetch_main(int argc, char** argv, std::vector<std::string> config_files = {}) {
   FetchConfig config;
   config.config_files = std::move(config_files);
+  config.request.compressed = false;  // as curl: bodies as sent, unless --compressed
   CLI::App app{
       "greenfetch: fetch many URLs at once through a green pool of fibers.\n"
       "URLs come from the arguments, from -i FILE, or from stdin.",
@@ -79,9 +80,20 @@ int fetch_main(int argc, char** argv, std::vector<std::string> config_files = {}
       ->check(count_in(0, 100000));
   app.add_flag("-j,--jsonl", config.json, "Print one JSON object per URL (JSON Lines)");
   app.add_flag("--body", config.json_body, "With -j: put the body in the record");
-  app.add_option("-o,--output-dir", config.output_dir,
-                 "Save each body in DIR, named after the URL's path (made unique)")
+  app.add_option("-o,--output", config.output_files,
+                 "Write the body to FILE; one -o per URL, in order ('-': stdout)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  app.add_flag("-O,--remote-name", config.remote_name,
+               "Save each body under its URL's name (kept files: NAME.1, ...)");
+  app.add_option("--output-dir", config.output_dir,
+                 "Folder for -O and relative -o files (alone: -O for every URL)")
       ->type_name("DIR");
+  app.add_flag("--create-dirs", config.create_dirs,
+               "Create the folders of -o, -D and --output-dir when missing");
+  app.add_option("-D,--dump-header", config.dump_header,
+                 "Write every response head to FILE ('-': stdout, before each body)")
+      ->type_name("FILE");
   app.add_flag("-s,--silent", config.silent, "No progress, summary or error lines on stderr");
   app.add_flag("-S,--show-error", config.show_error, "With -s: still write the error lines");
   app.add_flag("--stats", config.stats,

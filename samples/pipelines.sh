@@ -27,5 +27,5 @@ echo "== 3. the URLs that failed (status >= 400 or no answer), for a retry list"
 "$gf" -s -j --fail -i "$out/urls.txt" | jq -r 'select(.error != null) | .url' || true
 
 echo "== 4. download a list into a folder, three retries each"
-"$gf" -s -o "$out/pages" --retry 3 --fail -i "$out/urls.txt" || true
+"$gf" -s --output-dir "$out/pages" --create-dirs -O --retry 3 --fail -i "$out/urls.txt" || true
 ls "$out/pages" | sort

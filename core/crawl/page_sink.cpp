@@ -9,6 +9,7 @@ void PageSink::begin_hop(const Response& so_far) {
   m_hop_headers = so_far.headers;
   m_body.clear();
   m_extractor.reset();
+  m_parsed = 0;
   if (!has_header(so_far, "Location") && is_html_type(header_value(so_far, "Content-Type"))) {
     m_extractor.emplace(m_options);
   }

@@ -1,7 +1,12 @@
 #include "core/fetch/command.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -16,7 +21,9 @@
 #include "core/input/line_count.hpp"
 #include "core/input/url_glob.hpp"
 #include "core/input/url_source.hpp"
+#include "core/output/file_output.hpp"
 #include "core/output/json_record.hpp"
+#include "core/output/ordered_bodies.hpp"
 #include "core/output/output.hpp"
 #include "core/output/progress.hpp"
 #include "core/output/save_dir.hpp"
@@ -47,9 +54,35 @@ std::optional<uint64_t> argument_url_count(const FetchConfig& config) {
 // How long in-flight transfers may go on after the first Ctrl-C.
 constexpr auto k_interrupt_grace = std::chrono::milliseconds(900);
 
+// Exit status when stdout cannot be written (not a closed pipe): curl's, for the same case.
+constexpr int k_exit_write_error = 23;
+
+// The body of a URL that only -w or -j is printed for: counted by libcurl, never kept.
+class DiscardBody final : public BodyWriter {
+ public:
+  Result write(const Response& /*so_far*/, std::string_view /*chunk*/) override {
+    return Result::written;
+  }
+};
+
 struct Fetched {
   Response response;
   std::string origin;  // input file of the URL, empty for a command-line argument
+  std::unique_ptr<OrderedBodies::Writer> to_stdout;  // the body goes to stdout
+  std::unique_ptr<FileOutput> to_file;               // or to a file
+};
+
+// The input lines with their sequence number (the order results are emitted in).
+struct NumberedSource {
+  UrlSource& source;
+  uint64_t next_seq = 0;
+  std::optional<std::pair<SourceLine, uint64_t>> next() {
+    std::optional<SourceLine> line = source.next();
+    if (!line) {
+      return std::nullopt;
+    }
+    return std::make_pair(std::move(*line), next_seq++);
+  }
 };
 
 // text with its control characters written as \xHH, for an error line on a terminal.
@@ -103,9 +136,34 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   }
   JsonRecordOptions json_options;
   json_options.include_body = config.json_body;
+  // Where bodies go: -o FILE for the URL of the same rank, -O (or --output-dir alone) a file
+  // named after the URL, else stdout, where -w, -j and -I print instead of the body.
   std::optional<SaveDir> save_dir;
-  if (!config.output_dir.empty()) {
-    save_dir.emplace(config.output_dir);
+  if (config.remote_name || !config.output_dir.empty()) {
+    save_dir.emplace(config.output_dir, config.create_dirs);
+  }
+  bool body_on_stdout = !config.json && write_out == std::nullopt && !config.request.head;
+  bool dump_to_stdout = config.dump_header == "-";
+  config.request.dump_headers = !config.dump_header.empty();
+  UniqueFd dump_file;
+  if (!config.dump_header.empty() && !dump_to_stdout) {
+    if (config.create_dirs && config.dump_header.find('/') != std::string::npos) {
+      create_dirs(config.dump_header.substr(0, config.dump_header.rfind('/')));
+    }
+    dump_file.reset(
+        ::open(config.dump_header.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+    if (!dump_file.valid()) {
+      throw UsageError("-D: cannot open '" + config.dump_header + "': " + std::strerror(errno));
+    }
+  }
+  for (const std::string& f : config.output_files) {
+    if (config.create_dirs && f != "-" && f.find('/') != std::string::npos) {
+      std::string dir = f.substr(0, f.rfind('/'));
+      if (!config.output_dir.empty() && dir[0] != '/') {
+        dir = config.output_dir + "/" + dir;
+      }
+      create_dirs(dir);
+    }
   }
 
   // Every transfer holds a socket: fit -c to the descriptor limit rather than fail connects.
@@ -132,11 +190,35 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
   GreenPool pool(config.concurrency, reactor);
   Output out(out_fd);
 
+  SpoolBudget budget;
+  budget.limit = config.spool_memory;
+  OrderedBodies bodies(
+      out, reactor, !config.unordered, budget,
+      [&client](const Request& request) { client->resume(request); }, dump_to_stdout);
+  DiscardBody discard;
+
   HostLimiter hosts(config.per_host, &pool);
+  // The file a URL's body goes to, or nullptr for stdout.
+  auto file_for = [&](const std::string& url, uint64_t seq) -> std::unique_ptr<FileOutput> {
+    if (seq < config.output_files.size()) {
+      const std::string& name = config.output_files[seq];
+      if (name == "-") {
+        return nullptr;
+      }
+      bool relative = !config.output_dir.empty() && name[0] != '/';
+      std::string path = relative ? config.output_dir + "/" + name : name;
+      return std::make_unique<FileOutput>(AT_FDCWD, path, path, /*no_clobber=*/false);
+    }
+    return save_dir ? save_dir->open(url) : nullptr;
+  };
   bool verbose = config.request.verbose;
-  auto fetch_one = [&client, &hosts, verbose](SourceLine&& line) {
+  auto fetch_one = [&](std::pair<SourceLine, uint64_t>&& numbered) {
+    SourceLine& line = numbered.first;
+    uint64_t seq = numbered.second;
+    Fetched f;
     if (!line.invalid.empty()) {
-      Fetched f{invalid_line(line), std::move(line.origin)};
+      f.response = invalid_line(line);
+      f.origin = std::move(line.origin);
       f.response.urlnum = line.urlnum;
       return f;
     }
@@ -151,7 +233,7 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
     std::string as_given = line.request.url;
     const ResolvedUrl target = parse_input_url(as_given);
     if (target.status == UrlParseStatus::failure) {
-      Fetched f{Response{}, std::move(line.origin)};
+      f.origin = std::move(line.origin);
       f.response.url = std::move(as_given);
       f.response.line = line.request.line;
       f.response.urlnum = line.urlnum;
@@ -163,15 +245,29 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
     if (target.status == UrlParseStatus::ok) {
       line.request.url = target.url;
     }
+    f.to_file = file_for(line.request.url, seq);
+    if (f.to_file) {
+      line.request.writer = f.to_file.get();
+    } else if (body_on_stdout || dump_to_stdout) {
+      f.to_stdout = bodies.open(seq, line.request);
+      line.request.writer = f.to_stdout.get();
+    } else if (!config.json_body) {
+      line.request.writer = &discard;  // -w, -j, -I: the body is not wanted
+    }
     HostLimiter::Slot slot = hosts.acquire(line.request.url);
-    Fetched f{client->fetch(line.request), std::move(line.origin)};
+    f.response = client->fetch(line.request);
+    if (f.to_stdout) {
+      f.to_stdout->done();
+    }
+    f.origin = std::move(line.origin);
     f.response.url = std::move(as_given);
     f.response.urlnum = line.urlnum;
     return f;
   };
+  NumberedSource numbered{source};
   GreenPool::ImapOptions imap_options;
   imap_options.ordered = !config.unordered;
-  auto results = pool.imap(fetch_one, source, imap_options);
+  auto results = pool.imap(fetch_one, numbered, imap_options);
   Progress progress(
       err_fd, live,
       [&] {
@@ -207,13 +303,35 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
       if (results.input_done()) {
         stats.total = results.pulled();
       }
-      if (r.ok() && save_dir) {
+      bool keep_body = r.ok() || (r.error == Error::http && config.request.fail_with_body);
+      if (f->to_file && keep_body) {
         try {
-          r.filename_effective = save_dir->save(r.url, r.body);
+          r.filename_effective = f->to_file->commit();
         } catch (const std::runtime_error& e) {
           r.error = Error::output;
           r.error_message = e.what();
         }
+      } else if (f->to_file) {
+        f->to_file->abandon();  // nothing under the final name for a failed URL
+      }
+      if (dump_file.valid() && !write_all(dump_file.get(), r.header_dump) && r.ok()) {
+        r.error = Error::output;
+        r.error_message = "cannot write " + config.dump_header + ": " + std::strerror(errno);
+      }
+      if (dump_to_stdout && !f->to_stdout) {
+        out.write(r.header_dump);  // -D - with the body in a file: the heads alone
+      }
+      if (f->to_stdout) {
+        std::string lost;
+        if (!bodies.finish(*f->to_stdout, r, lost) && r.ok()) {
+          r.error = Error::output;
+          r.error_message = lost;
+        }
+        out.try_flush();  // a refused write is this URL's failure, not a later one's
+      }
+      if (out.broken() && out.error() != EPIPE && r.error != Error::output) {
+        r.error = Error::output;
+        r.error_message = std::string("cannot write to stdout: ") + std::strerror(out.error());
       }
       if (r.error == Error::cancelled) {
         ++cancelled;
@@ -235,8 +353,6 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
         out.write(write_out->render(r));
       } else if (config.request.head) {
         out.write(r.header_text);  // like curl -I: the headers are what was asked for
-      } else if (!save_dir) {
-        out.write(r.body);
       }
       if (out.broken()) {
         // The reader went away (`| head -1`): stop quietly, as a killed pipeline stage would.
@@ -256,9 +372,18 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
     status = 2;
   }
   out.flush();
-  if (out.broken()) {
-    progress.clear();
+  progress.clear();
+  if (std::string jar_error = client->save_cookies(); !jar_error.empty()) {
+    write_all(err_fd, "greenfetch: " + jar_error + "\n");
+    status = status != 0 ? status : 1;
+  }
+  if (out.broken() && out.error() == EPIPE) {
     return 128 + SIGPIPE;
+  }
+  if (out.broken()) {
+    write_all(err_fd,
+              fmt::format("greenfetch: cannot write to stdout: {}\n", std::strerror(out.error())));
+    return k_exit_write_error;
   }
   if (config.stats && !progress.live()) {
     progress.clear();

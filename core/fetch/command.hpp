@@ -25,13 +25,19 @@ struct FetchConfig {
   bool silent = false;                    // -s: no progress line, no error lines
   bool show_error = false;                // -S: error lines even with -s
   bool stats = false;                     // --stats: a closing summary on stderr
-  std::string output_dir;                 // -o DIR: bodies into files there
-  bool progress = true;                   // the live line on stderr, when it is a terminal
+  std::vector<std::string> output_files;  // -o FILE: the n-th one for the n-th URL ("-": stdout)
+  bool remote_name = false;               // -O: the other URLs' bodies into files named after them
+  std::string output_dir;                 // --output-dir DIR: where -O (and a relative -o) write
+  bool create_dirs = false;               // --create-dirs: make missing folders
+  std::string dump_header;                // -D FILE: every response head there ("-": stdout)
+  std::size_t spool_memory = 8 * 1024 * 1024;  // bodies waiting their turn: memory, then a file
+  bool progress = true;                        // the live line on stderr, when it is a terminal
   RequestOptions request;
   ResolverOptions dns;
 };
 
-// Runs fetch mode; returns the exit status (0 all fetched, 1 some failed, 2 usage error).
+// Runs fetch mode; returns the exit status (0 all fetched, 1 some failed, 2 usage error,
+// 23 stdout could not be written, as curl's "Failure writing output to destination").
 // Throws UsageError for bad configuration detected before any transfer starts.
 int run_fetch(FetchConfig config, int out_fd = 1, int err_fd = 2);
 

@@ -3,6 +3,11 @@
 // (easy handle options) and client_hops.cpp (targets, resolution, coalescing).
 #include "core/http/client.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 #include "core/base/ascii.hpp"
@@ -162,14 +167,51 @@ HttpClient::HttpClient(Resolver& resolver, RequestOptions request_options,
   }
 }
 
-void HttpClient::save_cookies() {
-  if (!m_share || m_request_options.cookie_jar.empty()) {
-    return;
+std::string HttpClient::save_cookies() {
+  if (!m_share || m_request_options.cookie_jar.empty() || m_cookies_saved) {
+    return {};
   }
-  CurlEasy writer(curl_easy_init());
-  curl_easy_setopt(writer.get(), CURLOPT_SHARE, m_share.get());
-  curl_easy_setopt(writer.get(), CURLOPT_COOKIEJAR, m_request_options.cookie_jar.c_str());
-  curl_easy_setopt(writer.get(), CURLOPT_COOKIELIST, "FLUSH");
+  m_cookies_saved = true;
+  // Written here rather than by libcurl (CURLOPT_COOKIEJAR), which says nothing when the
+  // file cannot be written: a lost cookie jar must be an error.
+  CurlEasy reader(curl_easy_init());
+  curl_easy_setopt(reader.get(), CURLOPT_SHARE, m_share.get());
+  curl_slist* list = nullptr;
+  curl_easy_getinfo(reader.get(), CURLINFO_COOKIELIST, &list);
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> owned(list, curl_slist_free_all);
+  std::string text = "# Netscape HTTP Cookie File\n# Written by greenfetch.\n\n";
+  for (const curl_slist* c = list; c != nullptr; c = c->next) {
+    text += c->data;
+    text += '\n';
+  }
+  const std::string& path = m_request_options.cookie_jar;
+  bool to_stdout = path == "-";
+  int fd = to_stdout ? STDOUT_FILENO
+                     : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    return "cannot write cookie jar " + path + ": " + std::strerror(errno);
+  }
+  std::string_view left = text;
+  int err = 0;
+  while (!left.empty()) {
+    ssize_t n = ::write(fd, left.data(), left.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      err = n == 0 ? EIO : errno;
+      break;
+    }
+    left.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (!to_stdout && ::close(fd) != 0 && err == 0 && errno != EINTR) {
+    err = errno;
+  }
+  if (err != 0) {
+    return "cannot write cookie jar " + (to_stdout ? std::string("to stdout") : path) + ": " +
+           std::strerror(err);
+  }
+  return {};
 }
 
 void HttpClient::note_origin(const std::string& scheme, const std::string& host, long port) {
@@ -203,7 +245,7 @@ HttpClient::~HttpClient() {
 Response HttpClient::fetch(const Request& request) {
   const RetryOptions& retry = m_request_options.retry;
   Clock::time_point start = Clock::now();
-  Response r = fetch_once(request);
+  Response r = fetch_once(request, retry.attempts > 0);
   for (int n = 0; n < retry.attempts && !m_cancelled && should_retry(r); ++n) {
     Clock::duration delay = retry_delay(r, n);
     if (!retry_wait_allowed(retry, delay, Clock::now() - start, m_request_options.max_time)) {
@@ -213,7 +255,7 @@ Response HttpClient::fetch(const Request& request) {
     if (m_cancelled) {
       break;
     }
-    r = fetch_once(request);
+    r = fetch_once(request, n + 1 < retry.attempts);
     r.retries = n + 1;
   }
   return r;
@@ -227,13 +269,16 @@ Clock::duration HttpClient::retry_delay(const Response& r, int retry) {
   return greenfetch::retry_delay(m_request_options.retry, r, retry, m_random);
 }
 
-Response HttpClient::fetch_once(const Request& request) {
+Response HttpClient::fetch_once(const Request& request, bool may_retry) {
   const RequestOptions& o = m_request_options;
   Response r;
   r.url = request.url;
   r.line = request.line;
   Transfer t(m_reactor);
   t.request = &request;
+  t.options = &o;
+  t.dump_headers = o.dump_headers;
+  t.may_retry = may_retry;
   t.response = &r;
   t.max_filesize = o.max_filesize;
   t.keep_headers = !request.lean || o.retry.attempts > 0;
@@ -308,7 +353,15 @@ Response HttpClient::fetch_once(const Request& request) {
     t.too_large = false;
     t.location_absolute = false;
     t.sink_refused = false;
+    t.writer_failed = false;
+    t.paused = false;
+    t.hop_status = 0;
+    t.hop_location = false;
+    t.skip_body = false;
     t.received = 0;
+    if (request.writer != nullptr) {
+      request.writer->restart();
+    }
     bool set_up = setup_hop(easy.get(), t, hop);
     t.proxy_set = hop.proxy;
     if (!set_up) {
@@ -420,6 +473,10 @@ Response HttpClient::fetch_once(const Request& request) {
       if (t.cancelled) {
         r.error = Error::cancelled;
         r.error_message = "interrupted";
+      } else if (t.writer_failed) {
+        r.error = Error::output;
+        r.curl_code = CURLE_WRITE_ERROR;
+        r.error_message = request.writer->error_message();
       } else if (t.sink_refused) {
         r.error = Error::output;
         r.error_message = "the body's consumer stopped the transfer";
@@ -458,7 +515,7 @@ Response HttpClient::fetch_once(const Request& request) {
 
       continue;
     }
-    if (o.fail && r.http_code >= 400) {
+    if ((o.fail || o.fail_with_body) && r.http_code >= 400) {
       r.error = Error::http;
       r.curl_code = CURLE_HTTP_RETURNED_ERROR;
       r.error_message = "The requested URL returned error: " + std::to_string(r.http_code);

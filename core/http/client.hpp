@@ -49,6 +49,14 @@ class HttpClient final : private FdHandler {
     return fetch(request);
   }
 
+  // Unpauses the transfer of this request that its BodyWriter paused (a no-op when there is
+  // none). Call it from the reactor, never from inside a libcurl callback.
+  void resume(const Request& request);
+
+  // --cookie-jar: writes the run's cookies (once; the destructor does it otherwise, silently).
+  // Returns the error, naming the file, or "" when written (or when there is no jar).
+  std::string save_cookies();
+
   // Ends every transfer in flight with Error::cancelled (for SIGINT), now, from the loop.
   void cancel_all();
   // Lets fetch() start transfers again after cancel_all().
@@ -69,7 +77,8 @@ class HttpClient final : private FdHandler {
   void on_timer_fired();
   void check_multi_info();
 
-  Response fetch_once(const Request& request);
+  // may_retry: a retry may follow (a body the retry policy would retry is then not written).
+  Response fetch_once(const Request& request, bool may_retry);
   bool prepare_hop(Transfer& t, Hop& hop, Response& r, double& dns_seconds);
   bool add_resolved(Transfer& t, const std::string& host, long port, Response& r,
                     double& dns_seconds, Hop* coalesce = nullptr);
@@ -77,7 +86,6 @@ class HttpClient final : private FdHandler {
   static std::string named_url(const Hop& hop, std::string url);
   static void name_the_host(std::string& message, const Hop& hop);
   std::string proxy_for(const std::string& scheme, const std::string& host) const;
-  void save_cookies();
   bool should_retry(const Response& r) const;
   Clock::duration retry_delay(const Response& r, int retry);
   void setup_static(CURL* easy);
@@ -133,6 +141,7 @@ class HttpClient final : private FdHandler {
   std::unordered_set<std::string> m_origins;
   std::string m_last_origin;
   bool m_multiplex = true;
+  bool m_cookies_saved = false;
   RateLimiter m_rate;
   std::minstd_rand m_random;
 };

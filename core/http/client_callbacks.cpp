@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
+#include "core/http/retry_policy.hpp"
 #include "core/http/target.hpp"
 #include "core/http/transfer.hpp"
 
@@ -32,10 +34,26 @@ size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata
   auto* t = static_cast<HttpClient::Transfer*>(userdata);
   std::size_t n = size * nmemb;
   int64_t limit = t->max_filesize;
+  if (BodyWriter* writer = t->request->writer; writer != nullptr && t->skip_body) {
+    return n;  // a redirect's body, or --fail's: never written (as curl)
+  }
   t->received += static_cast<int64_t>(n);
   if (limit > 0 && t->received > limit) {
     t->too_large = true;
     return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  }
+  if (BodyWriter* writer = t->request->writer) {
+    switch (writer->write(*t->response, std::string_view(ptr, n))) {
+      case BodyWriter::Result::written:
+        return n;
+      case BodyWriter::Result::pause:
+        t->received -= static_cast<int64_t>(n);  // libcurl delivers this chunk again
+        t->paused = true;
+        return CURL_WRITEFUNC_PAUSE;
+      case BodyWriter::Result::failed:
+        t->writer_failed = true;
+        return 0;
+    }
   }
   if (const BodySink* sink = t->request->on_body) {
     if (!(*sink)(*t->response, std::string_view(ptr, n))) {
@@ -130,6 +148,32 @@ size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdat
   std::size_t n = size * nmemb;
   if (t->coalesced && n > 9 && strncasecmp(ptr, "Location:", 9) == 0) {
     t->location_absolute = names_authority(std::string_view(ptr + 9, n - 9));
+  }
+  if (n > 5 && std::string_view(ptr, 5) == "HTTP/") {
+    // A new response: its status decides whether a BodyWriter gets its body.
+    std::string_view rest(ptr + 5, n - 5);
+    std::size_t sp = rest.find(' ');
+    t->hop_status = sp == std::string_view::npos ? 0 : std::strtol(ptr + 5 + sp + 1, nullptr, 10);
+    t->hop_location = false;
+  } else if (n > 9 && strncasecmp(ptr, "Location:", 9) == 0) {
+    t->hop_location = true;
+  } else if (n <= 2 && (ptr[0] == '\r' || ptr[0] == '\n')) {
+    // The end of a head: decide about the body that follows.
+    const RequestOptions& o = *t->options;
+    bool redirect =
+        t->hop_status >= 300 && t->hop_status < 400 && t->hop_location && o.follow_redirects;
+    // A status the retry policy retries (503, 429...) while tries are left: its body is not
+    // the one the user gets, and bytes on stdout cannot be taken back.
+    bool retried = false;
+    if (t->may_retry && !redirect) {
+      Response status_only;
+      status_only.http_code = t->hop_status;
+      retried = should_retry(o.retry, status_only);
+    }
+    t->skip_body = redirect || retried || (o.fail && !o.fail_with_body && t->hop_status >= 400);
+  }
+  if (t->dump_headers) {
+    t->response->header_dump.append(ptr, n);
   }
   if (t->request->lean && !t->keep_headers) {
     return n;
@@ -238,6 +282,18 @@ void HttpClient::check_multi_info() {
       t->done.post();
     }
   }
+}
+
+void HttpClient::resume(const Request& request) {
+  for (Transfer* t : m_active) {
+    if (t->request == &request && t->paused) {
+      t->paused = false;
+      // May deliver the held chunk at once (the write callback runs inside this call).
+      curl_easy_pause(t->easy, CURLPAUSE_CONT);
+      break;
+    }
+  }
+  check_multi_info();
 }
 
 void HttpClient::cancel_all() {

@@ -53,7 +53,9 @@ struct RequestOptions {
   int64_t max_filesize = 0;                      // 0: no limit
   bool insecure = false;                         // -k
   long ip_resolve = 0;                           // 0 any, 4 or 6 (-4 / -6)
-  bool fail = false;                             // --fail: status >= 400 is an error
+  bool fail = false;                             // -f/--fail: status >= 400 is an error
+  bool fail_with_body = false;                   // --fail-with-body: --fail, body kept
+  bool dump_headers = false;                     // -D: every head in Response::header_dump
   std::string proxy;                             // -x URL; empty: from the environment, once
   std::string noproxy;                           // --noproxy LIST; empty: from NO_PROXY
   bool proxy_from_env = true;                    // read http_proxy, HTTPS_PROXY, ALL_PROXY
@@ -101,13 +103,33 @@ struct Response;
 // switch fibers. Returning false aborts the transfer (Error::output).
 using BodySink = std::function<bool(const Response& so_far, std::string_view chunk)>;
 
+// A streaming consumer of a body that may push back: the fetch mode's outputs (stdout, files).
+// write() runs inside libcurl's write callback: it must not call libcurl nor switch fibers.
+// `pause` makes libcurl pause the transfer and deliver the same chunk again later: the writer
+// must then arrange, from the reactor and never from a libcurl callback, a call to
+// HttpClient::resume(request). Bodies of redirect hops that are followed never reach it; with
+// --fail, neither does the body of a status >= 400 (--fail-with-body keeps it).
+class BodyWriter {
+ public:
+  enum class Result { written, pause, failed };
+  virtual ~BodyWriter() = default;
+  // A hop or a retry starts over: what was written for the previous one is to be dropped.
+  virtual void restart() {}
+  virtual Result write(const Response& so_far, std::string_view chunk) = 0;
+  // Why write() returned failed (with the path), for Response::error_message.
+  virtual std::string error_message() const { return "cannot write the body"; }
+};
+
 // One request: the URL and where it came from.
 struct Request {
   std::string url;
   uint64_t line = 0;      // line number in the input (0 for a command-line argument)
   std::string data;       // this request's own body (bench targets); overrides the options' one
   bool has_data = false;  // data is set (even empty): a POST unless a method is given
-  const BodySink* on_body = nullptr;        // stream the body here instead of into Response::body
+  const BodySink* on_body = nullptr;  // stream the body here instead of into Response::body
+  // Or here, with backpressure. Neither: the body is collected whole into Response::body (the
+  // library's default, as samples/grequests.cpp uses it), bounded by options' max_filesize.
+  BodyWriter* writer = nullptr;
   std::string method;                       // this request's own method; empty: the options' one
   const curl_slist* header_list = nullptr;  // replaces the -H headers for this request
   bool lean = false;  // bench: skip what it never reads (headers, URLs and addresses as text)

@@ -51,6 +51,7 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;  // last response's headers, in order
   std::string body;
   std::string header_text;         // -I or Request::capture_heads: last response's raw head
+  std::string header_dump;         // RequestOptions::dump_headers: every hop's raw head, in order
   std::string request_head;        // Request::capture_heads: the last request's raw head as sent
   std::string filename_effective;  // file the body was saved to (-o DIR), empty when none
   Error error = Error::none;

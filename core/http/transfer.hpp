@@ -37,6 +37,7 @@ struct HttpClient::Hop {
 struct HttpClient::Transfer {
   explicit Transfer(Reactor& r) : done(r) {}
   const Request* request = nullptr;
+  const RequestOptions* options = nullptr;
   Response* response = nullptr;
   CURL* easy = nullptr;
   Waiter done;
@@ -44,8 +45,15 @@ struct HttpClient::Transfer {
   bool cancelled = false;
   bool too_large = false;
   int64_t max_filesize = 0;
-  int64_t received = 0;                 // body bytes of this hop so far
-  bool sink_refused = false;            // the BodySink asked to stop
+  int64_t received = 0;            // body bytes of this hop so far
+  bool sink_refused = false;       // the BodySink asked to stop
+  bool writer_failed = false;      // the BodyWriter could not write
+  bool paused = false;             // the BodyWriter paused the transfer (resume() unpauses)
+  long hop_status = 0;             // status of the response being received
+  bool hop_location = false;       // it has a Location header
+  bool skip_body = false;          // its body is dropped (a redirect followed, or --fail)
+  bool dump_headers = false;       // append every head to Response::header_dump (-D)
+  bool may_retry = false;          // a retry may follow this try
   std::string proxy_set;                // CURLOPT_PROXY now set on the easy handle
   bool referer_set = false;             // CURLOPT_REFERER is a hop's own (-e ';auto')
   bool custom_method_set = false;       // CURLOPT_CUSTOMREQUEST now set on the easy handle

@@ -16,7 +16,6 @@ namespace greenfetch {
 
 namespace {
 constexpr std::size_t k_max_name = 200;
-constexpr int k_max_suffix = 100000;
 }  // namespace
 
 UniqueFd open_output_folder(const std::string& dir) {
@@ -30,7 +29,35 @@ UniqueFd open_output_folder(const std::string& dir) {
   return fd;
 }
 
-SaveDir::SaveDir(const std::string& dir) : m_dir(dir), m_dirfd(open_output_folder(dir)) {}
+void create_dirs(const std::string& dir) {
+  for (std::size_t at = dir.find('/', 1);; at = dir.find('/', at + 1)) {
+    std::string part = dir.substr(0, at);
+    if (!part.empty() && ::mkdir(part.c_str(), 0777) != 0 && errno != EEXIST) {
+      throw UsageError("cannot create folder '" + part + "': " + std::strerror(errno));
+    }
+    if (at == std::string::npos) {
+      break;
+    }
+  }
+}
+
+SaveDir::SaveDir(const std::string& dir, bool create)
+    : m_dir(dir.empty() ? std::string(".") : dir) {
+  if (create) {
+    create_dirs(m_dir);
+  }
+  m_dirfd.reset(::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!m_dirfd.valid()) {
+    throw UsageError("cannot open output folder '" + m_dir + "': " + std::strerror(errno) +
+                     (errno == ENOENT ? " (--create-dirs makes it)" : ""));
+  }
+}
+
+std::unique_ptr<FileOutput> SaveDir::open(const std::string& url) const {
+  std::string name = file_name(url);
+  std::string shown = m_dir == "." ? name : m_dir + "/" + name;
+  return std::make_unique<FileOutput>(m_dirfd.get(), name, shown, /*no_clobber=*/true);
+}
 
 std::string SaveDir::file_name(const std::string& url) {
   std::string path;
@@ -56,27 +83,6 @@ std::string SaveDir::file_name(const std::string& url) {
     name = "index.html";
   }
   return name;
-}
-
-std::string SaveDir::save(const std::string& url, std::string_view body) {
-  std::string base = file_name(url);
-  std::string name = base;
-  int fd = -1;
-  for (int n = 1; n <= k_max_suffix; ++n) {
-    fd = ::openat(m_dirfd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0 || errno != EEXIST) {
-      break;
-    }
-    name = base + "." + std::to_string(n);
-  }
-  if (fd < 0) {
-    throw std::runtime_error("cannot create " + m_dir + "/" + name + ": " + std::strerror(errno));
-  }
-  UniqueFd file(fd);
-  if (!write_all(file.get(), body)) {
-    throw std::runtime_error("cannot write " + m_dir + "/" + name + ": " + std::strerror(errno));
-  }
-  return m_dir + "/" + name;
 }
 
 }  // namespace greenfetch

@@ -1,26 +1,34 @@
-// -o/--output-dir: each body in its own file named after the URL's path. Names are made safe
+// -O/--output-dir: each body in its own file named after the URL's path. Names are made safe
 // (no '/', no "..": a file is never written outside the folder) and unique (an existing file
-// is never overwritten: "name", "name.1", "name.2", ...).
+// is never overwritten: "name", "name.1", "name.2", ..., as curl's --no-clobber). Each file is
+// a FileOutput: it appears under its name only when complete.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/engine/unique_fd.hpp"
+#include "core/output/file_output.hpp"
 
 namespace greenfetch {
 
 // Creates the folder if it does not exist and opens it (files are then created relative to
 // it); throws UsageError naming it if it cannot. Also the root of crawl's mirror.
 UniqueFd open_output_folder(const std::string& dir);
+// --create-dirs: creates dir and the folders above it that are missing (mkdir -p); throws
+// UsageError naming the one that cannot be made.
+void create_dirs(const std::string& dir);
 
 class SaveDir {
  public:
-  // Creates the folder if it does not exist; throws UsageError naming it if it cannot.
-  explicit SaveDir(const std::string& dir);
+  // Opens the folder ("" or ".": the current one); throws UsageError naming it if it cannot.
+  // create: make it (and its parents) when missing (--create-dirs); otherwise it must exist,
+  // as with curl's --output-dir.
+  SaveDir(const std::string& dir, bool create);
 
-  // Writes body to a new file; returns its path (DIR/NAME), or throws std::runtime_error.
-  std::string save(const std::string& url, std::string_view body);
+  // The file a URL's body goes to (its name made unique at commit()).
+  std::unique_ptr<FileOutput> open(const std::string& url) const;
 
   // The file name a URL maps to, before it is made unique.
   static std::string file_name(const std::string& url);

@@ -138,7 +138,7 @@ def output_dir_names_files_safely_and_uniquely():
         out = os.path.join(d, "out")
         urls = [h.url("/text/page.txt"), h.url("/text/page.txt"), h.url("/"),
                 h.url("/text/%2e%2e%2f%2e%2e%2fescape")]
-        p = run([GF, "-o", out, "-w", "%{filename_effective}\\n"] + urls)
+        p = run([GF, "--output-dir", out, "--create-dirs", "-w", "%{filename_effective}\\n"] + urls)
         check(p.returncode == 0, p.stderr)
         names = sorted(os.listdir(out))
         check("page.txt" in names and "page.txt.1" in names and "index.html" in names, names)
@@ -288,7 +288,7 @@ def write_out_matches_curl_for_the_same_requests():
                             ("/gzip", []), ("/redirect/1", []), ("/chunked/3", [])]:
             url = h.url(path)
             # The same request on the wire: one User-Agent, compression asked for by both.
-            ours = run([GF, "-A", "probe/1", "-w", fmt] +
+            ours = run([GF, "-A", "probe/1", "--compressed", "-w", fmt] +
                        (["--no-location"] if "-L" not in extra else []) + [url]).stdout
             theirs = subprocess.run(["curl", "-s", "-o", "/dev/null", "-A", "probe/1", "--compressed",
                                      "-w", fmt] + extra + [url],

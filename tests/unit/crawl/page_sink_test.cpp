@@ -19,6 +19,18 @@ TEST_CASE("greenfetch::PageSink") {
     REQUIRE(page.links.size() == 1);
     CHECK(page.links[0] == "/next");
   }
+  SUBCASE("links come from the first k_max_parsed bytes only; the body is kept whole") {
+    r.headers = {{"Content-Type", "text/html"}};
+    PageSink sink(/*keep_body=*/true, {});
+    CHECK(sink(r, "<a href=\"/early\">e</a><p>"));
+    std::string filler(PageSink::k_max_parsed, 'x');
+    CHECK(sink(r, filler));
+    CHECK(sink(r, "</p><a href=\"/late\">l</a>"));
+    ExtractedPage page = sink.finish();
+    REQUIRE(page.links.size() == 1);
+    CHECK(page.links[0] == "/early");
+    CHECK(sink.body().size() > PageSink::k_max_parsed);
+  }
   SUBCASE("a body that is not HTML is kept but not parsed") {
     r.headers = {{"Content-Type", "text/plain"}};
     PageSink sink(/*keep_body=*/true, {});
