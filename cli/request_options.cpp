@@ -317,7 +317,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
       ->capture_default_str()
       ->check(count_in(0, 1000));
   app.add_flag("--compressed{true},--raw{false}", o.compressed,
-               "Ask for compressed bodies and decode them (fetch: off; --raw: neither)");  app.add_flag("--http1.1{11}", o.http_version, "Use HTTP/1.1 only");
+               "Ask for compressed bodies and decode them (--raw: neither)");  app.add_flag("--http1.1{11}", o.http_version, "Use HTTP/1.1 only");
   app.add_flag("--http2{2}", o.http_version,
                "Use HTTP/2 also for http:// (over TLS it is the default)");
   app.add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates");
@@ -377,7 +377,7 @@ void add_request_options(CLI::App& app, RequestOptions& o, RequestArgs& a, bool 
   app.add_flag("-4{4},--ipv4{4}", o.ip_resolve, "Resolve names to IPv4 addresses only");
   app.add_flag("-6{6},--ipv6{6}", o.ip_resolve, "Resolve names to IPv6 addresses only");
   app.add_flag("-f,--fail", o.fail,
-               "Count HTTP status 400 and above as a failure; its body is not written");
+               "Count a status >= 400 as a failure; its body is not written");
   app.add_flag("--fail-with-body", o.fail_with_body,
                "As --fail, but the body of the failed URL is still written");
   app.add_option("--retry", o.retry.attempts,

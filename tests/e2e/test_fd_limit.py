@@ -52,7 +52,7 @@ def fetch_to_a_folder_500_at_once_under_a_soft_limit_of_64():
         return
     with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "out")
-        p = limited(64, None, [GF, "-c", "500", "--per-host", "0", "-o", out, "-s"],
+        p = limited(64, None, [GF, "-c", "500", "--per-host", "0", "--output-dir", out, "--create-dirs", "-s"],
                     stdin=url_list(h), timeout=120)
         check(p.returncode == 0, p)
         files = [os.path.join(root, f) for root, _, names in os.walk(out) for f in names]
