@@ -54,6 +54,12 @@ bool HttpClient::died_on_reused_connection(const Transfer& t) const {
 }
 
 void HttpClient::renew_easy(Transfer& t) {
+  if (m_share) {
+    // libcurl 7.88 keeps setup_static's CURLOPT_COOKIEFILE "" in a list that
+    // curl_easy_reset forgets without freeing (LeakSanitizer): clear it first (NULL frees the
+    // list; the shared cookie store is kept, and setup_static attaches it again).
+    curl_easy_setopt(t.easy, CURLOPT_COOKIEFILE, nullptr);
+  }
   curl_easy_reset(t.easy);
   setup_static(t.easy);
   t.proxy_set.clear();
