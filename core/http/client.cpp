@@ -17,6 +17,7 @@
 #include "core/http/target.hpp"
 #include "core/http/transfer.hpp"
 #include "core/input/url_source.hpp"
+#include "core/output/output.hpp"  // write_all
 
 namespace greenfetch {
 
@@ -191,19 +192,7 @@ std::string HttpClient::save_cookies() {
   if (fd < 0) {
     return "cannot write cookie jar " + path + ": " + std::strerror(errno);
   }
-  std::string_view left = text;
-  int err = 0;
-  while (!left.empty()) {
-    ssize_t n = ::write(fd, left.data(), left.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      err = n == 0 ? EIO : errno;
-      break;
-    }
-    left.remove_prefix(static_cast<std::size_t>(n));
-  }
+  int err = write_all(fd, text) ? 0 : errno;
   if (!to_stdout && ::close(fd) != 0 && err == 0 && errno != EINTR) {
     err = errno;
   }
