@@ -411,6 +411,88 @@ class Blackhole(dns.Blackhole):
         super().stop()
 
 
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for servers that need one up front)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def openssl(*argv: str) -> None:
+    subprocess.run(["openssl", *argv], check=True, capture_output=True, timeout=60)
+
+
+class TlsNginx:
+    """nginx in the foreground on 127.0.0.1 with TLS and a self-signed certificate for
+    localhost/127.0.0.1 (dir/server.pem, dir/server.key). `server_conf` is the body of the one
+    server block (locations, root...), where "{dir}" stands for the server's folder; `prepare(dir)` runs before nginx starts, to write
+    files the configuration names. Start it with `with TlsNginx(...) as n:`."""
+
+    NGINX = "/usr/sbin/nginx"
+
+    def __init__(self, server_conf: str = "", http2: bool = False,
+                 prepare: Callable[[str], None] | None = None, prefix: str = "gf-nginx-"):
+        self.server_conf = server_conf
+        self.http2 = http2
+        self.prepare = prepare
+        self.prefix = prefix
+        self.proc = None
+
+    def __enter__(self):
+        import shutil
+        import socket
+        import tempfile
+        self.dir = d = tempfile.mkdtemp(prefix=self.prefix)
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout", f"{d}/server.key", "-out", f"{d}/server.pem")
+        if self.prepare:
+            self.prepare(d)
+        self.port = free_port()
+        h2 = " http2" if self.http2 else ""
+        with open(f"{d}/nginx.conf", "w") as f:
+            f.write(f"""daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
+  uwsgi_temp_path {d}; scgi_temp_path {d};
+  server {{
+    listen 127.0.0.1:{self.port} ssl{h2};
+    ssl_certificate {d}/server.pem; ssl_certificate_key {d}/server.key;
+    {self.server_conf.replace('{dir}', d)}
+  }}
+}}
+""")
+        nginx = shutil.which("nginx") or self.NGINX
+        self.proc = subprocess.Popen([nginx, "-c", f"{d}/nginx.conf"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.__exit__()
+        raise TestFailure(f"nginx did not start (see {d}/error.log)")
+
+    def url(self, path: str) -> str:
+        return f"https://localhost:{self.port}{path}"
+
+    def __exit__(self, *exc):
+        import shutil
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
 def query(port: int, name: str, qtype: str = "A", timeout: float = 1.0, tcp: bool = False):
     """One hand-built DNS query to 127.0.0.1:port: DnsAnswer(rcode, addresses) or None."""
     return dns.query(port, name, qtype, timeout, tcp=tcp)

@@ -4,10 +4,8 @@ status, timing bounds). The servers are small raw-socket ones, started in this p
 127.0.0.1; every loop is bounded in count and time."""
 import json
 import os
-import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -18,7 +16,6 @@ from harness import Blackhole, Dnsmasq, HttpFixture, check, run
 
 args = harness.parse_args()
 GF = args.greenfetch
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 class RawServer:
@@ -264,47 +261,10 @@ def secrets_do_not_follow_bench_and_crawl_redirects():
             check(b"authorization" not in low and b"s3cr3t" not in low, head)
 
 
-class TlsRedirector:
+def TlsRedirector(target):
     """nginx with TLS on 127.0.0.1 whose /go answers 302 to `target` (self-signed, -k)."""
-
-    def __init__(self, target):
-        self.target = target
-
-    def __enter__(self):
-        self.dir = d = tempfile.mkdtemp(prefix="gf-hostile-tls-")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-subj", "/CN=localhost", "-keyout", f"{d}/k.pem", "-out", f"{d}/c.pem"],
-                       check=True, capture_output=True, timeout=60)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        with open(f"{d}/nginx.conf", "w") as f:
-            f.write(f"""daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 64; }}
-http {{ access_log off; client_body_temp_path {d}; proxy_temp_path {d};
-  fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};
-  server {{ listen 127.0.0.1:{self.port} ssl; ssl_certificate {d}/c.pem;
-    ssl_certificate_key {d}/k.pem; location = /go {{ return 302 {self.target}; }} }} }}
-""")
-        self.proc = subprocess.Popen([NGINX, "-c", f"{d}/nginx.conf"], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        self.__exit__()
-        raise harness.TestFailure("nginx did not start")
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+    return harness.TlsNginx(prefix="gf-hostile-tls-",
+                            server_conf=f"location = /go {{ return 302 {target}; }}")
 
 
 @harness.test

@@ -4,87 +4,35 @@ and -4/-6 against the fixture on ::1."""
 import json
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 
 import harness
-from harness import HttpFixture, check, run
+from harness import HttpFixture, check, openssl, run
 
 args = harness.parse_args()
 GF = args.greenfetch
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def prepare_site(d):
+    """A client certificate, a CA path holding the server's certificate, and 30 small files."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+            "/CN=greenfetch-client", "-keyout", f"{d}/client.key", "-out", f"{d}/client.pem")
+    os.makedirs(f"{d}/capath")
+    shutil.copy(f"{d}/server.pem", f"{d}/capath/server.pem")
+    openssl("rehash", f"{d}/capath")
+    os.makedirs(f"{d}/www")
+    for i in range(30):
+        with open(f"{d}/www/{i}.txt", "w") as f:
+            f.write(f"file {i}\n")
 
 
-def openssl(*argv):
-    subprocess.run(["openssl", *argv], check=True, capture_output=True, timeout=60)
-
-
-class Nginx:
-    """nginx in the foreground on 127.0.0.1: TLS with HTTP/2, a client-certificate check."""
-
-    def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="gf-tls-")
-        d = self.dir
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout", f"{d}/server.key", "-out", f"{d}/server.pem")
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                "/CN=greenfetch-client", "-keyout", f"{d}/client.key", "-out", f"{d}/client.pem")
-        os.makedirs(f"{d}/capath")
-        shutil.copy(f"{d}/server.pem", f"{d}/capath/server.pem")
-        openssl("rehash", f"{d}/capath")
-        os.makedirs(f"{d}/www")
-        for i in range(30):
-            with open(f"{d}/www/{i}.txt", "w") as f:
-                f.write(f"file {i}\n")
-        self.port = free_port()
-        with open(f"{d}/nginx.conf", "w") as f:
-            f.write(f"""
-daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
-  uwsgi_temp_path {d}; scgi_temp_path {d};
-  server {{
-    listen 127.0.0.1:{self.port} ssl http2;
-    ssl_certificate {d}/server.pem; ssl_certificate_key {d}/server.key;
-    ssl_verify_client optional_no_ca;
-    root {d}/www;
-    location = /whoami {{ default_type text/plain; return 200 "$ssl_client_verify $ssl_client_s_dn\\n"; }}
-  }}
-}}
-""")
-        self.proc = subprocess.Popen([NGINX, "-c", f"{d}/nginx.conf"], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        self.__exit__()
-        raise harness.TestFailure("nginx did not start")
-
-    def url(self, path):
-        return f"https://localhost:{self.port}{path}"
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+def Nginx():
+    """TLS with HTTP/2 and a client-certificate check."""
+    return harness.TlsNginx(
+        http2=True, prepare=prepare_site, prefix="gf-tls-",
+        server_conf="ssl_verify_client optional_no_ca; root {dir}/www;\n"
+        "    location = /whoami { default_type text/plain; "
+        "return 200 \"$ssl_client_verify $ssl_client_s_dn\\n\"; }")
 
 
 @harness.test
