@@ -14,7 +14,7 @@ namespace greenfetch {
 
 class StackPool {
  public:
-  static constexpr std::size_t k_default_stack_size = 64 * 1024;
+  static constexpr std::size_t k_default_stack_size = std::size_t{64} * 1024;
 
   // stack_size is rounded up to whole pages; max_free stacks are kept for reuse.
   explicit StackPool(std::size_t stack_size = k_default_stack_size, std::size_t max_free = 4096);

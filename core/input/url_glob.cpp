@@ -139,11 +139,11 @@ void UrlGlob::parse_range(std::string_view p, std::size_t& i) {
   int64_t last = 0;
   if (i < p.size() && is_letter(p[i])) {
     piece.kind = Piece::Kind::letter;
-    piece.first = p[i];
+    piece.first = static_cast<unsigned char>(p[i]);
     if (i + 2 >= p.size() || p[i + 1] != '-' || !is_letter(p[i + 2])) {
       fail("bad letter range", i);
     }
-    last = p[i + 2];
+    last = static_cast<unsigned char>(p[i + 2]);
     bool same_case = (piece.first >= 'a') == (last >= 'a');
     if (!same_case) {
       fail("letter range mixes cases", i);

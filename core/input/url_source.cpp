@@ -19,7 +19,7 @@ namespace greenfetch {
 
 namespace {
 
-constexpr std::size_t k_read_size = 64 * 1024;
+constexpr std::size_t k_read_size = std::size_t{64} * 1024;
 constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
 
 // Posts a waiter when its fd becomes readable.
