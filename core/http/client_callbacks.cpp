@@ -222,13 +222,16 @@ size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdat
     }
     t->skip_body = redirect || retried || (o.fail && !o.fail_with_body && t->hop_status >= 400);
     // A body that is written, in a coding: decoded here (a followed redirect's is dropped).
+    // (The end of a chunked body's trailers ends no head: a decoder that has started stays.)
     const ContentCodings& c = t->codings;
-    t->decoder.reset();
-    t->wire_skip = 0;
     bool encoded = !c.codings.empty() || !c.unknown.empty() || c.too_many;
     bool dropped = redirect || (t->skip_body && t->request->writer != nullptr);
-    if (encoded && !dropped && t->hop_status >= 200) {
-      t->decoder.emplace(c);
+    if (!t->decoder || !t->decoder->started()) {
+      t->decoder.reset();
+      t->wire_skip = 0;
+      if (encoded && !dropped && t->hop_status >= 200) {
+        t->decoder.emplace(c);
+      }
     }
   }
   if (t->dump_headers) {

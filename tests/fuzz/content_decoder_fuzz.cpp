@@ -14,7 +14,7 @@ namespace {
 
 using greenfetch::ContentDecoder;
 
-constexpr uint64_t k_max_output = 16 << 20;  // a bomb is decoded this far, then left
+constexpr uint64_t k_max_output = 1 << 20;  // a bomb is decoded this far, then left
 
 struct Result {
   uint64_t size = 0;
