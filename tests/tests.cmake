@@ -26,3 +26,8 @@ endforeach()
 # Test-only tools the e2e tests run beside greenfetch (found in --build-dir).
 add_executable(url_probe ${CMAKE_SOURCE_DIR}/tests/tools/url_probe.cpp)
 target_link_libraries(url_probe PRIVATE greenfetch_core)
+
+# tests/unit/http/content_decoder_test.cpp compresses its br samples with libbrotlienc (zlib
+# and libzstd compress as well as decompress, and core links them already).
+pkg_check_modules(BROTLIENC REQUIRED IMPORTED_TARGET libbrotlienc)
+target_link_libraries(unit_tests PRIVATE PkgConfig::BROTLIENC)

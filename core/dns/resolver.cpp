@@ -144,24 +144,10 @@ Resolution Resolver::resolve(const std::string& host, Clock::time_point deadline
   }
   if (!entry->pending) {
     entry->pending = true;  // from now on, other lookups of this name wait for this one
-    if (m_in_flight >= m_options.max_in_flight) {
-      Waiter turn(m_reactor);
-      m_turn_waiters.push_back(&turn);
-      turn.wait();  // on_answer handed its place over: m_in_flight already counts us
-    } else {
-      ++m_in_flight;
-    }
-    if (m_cache.size() > m_options.max_cache_entries) {
-      prune();
-    }
+    entry->queued = true;
+    m_queue.push_back(host);
+    send_queued();  // at once when there is a place; otherwise when an answer frees one
     entry = &m_cache[host];
-    ++m_queries;
-    ares_addrinfo_hints hints{};
-    hints.ai_family = m_options.family;
-    hints.ai_flags = ARES_AI_NOSORT;  // sorting opens a UDP socket per address: not needed
-    auto* query = new Query{this, host};
-    ares_getaddrinfo(m_channel.get(), host.c_str(), nullptr, &hints, resolver_answer, query);
-    rearm_timer();
   }
   // The entry may have been answered synchronously (e.g. from /etc/hosts).
   if (entry->pending) {
@@ -170,7 +156,12 @@ Resolution Resolver::resolve(const std::string& host, Clock::time_point deadline
     entry->waiters.push_back(&w);
     if (!w.wait_until(std::min(deadline, own))) {
       // Given up: off the list (the answer still comes, for the cache and the others).
-      std::erase(m_cache[host].waiters, &w);
+      Entry& e = m_cache[host];
+      std::erase(e.waiters, &w);
+      if (e.queued && e.waiters.empty()) {
+        e.pending = false;  // never sent, and nobody waits for it: send_queued skips it
+        e.queued = false;
+      }
       Resolution late;
       bool ours = own <= deadline;
       late.error = ours ? Error::dns_timeout : Error::timeout;
@@ -188,20 +179,44 @@ Resolution Resolver::resolve(const std::string& host, Clock::time_point deadline
   return Resolution{entry->addresses, entry->error, entry->message, seconds};
 }
 
+void Resolver::send_query(const std::string& host) {
+  ++m_in_flight;
+  if (m_cache.size() > m_options.max_cache_entries) {
+    prune();
+  }
+  ++m_queries;
+  ares_addrinfo_hints hints{};
+  hints.ai_family = m_options.family;
+  hints.ai_flags = ARES_AI_NOSORT;  // sorting opens a UDP socket per address: not needed
+  auto* query = new Query{this, host};
+  ares_getaddrinfo(m_channel.get(), host.c_str(), nullptr, &hints, resolver_answer, query);
+  rearm_timer();
+}
+
+// Never from a c-ares callback: from resolve() (a green thread) or before_wait() (the loop).
+void Resolver::send_queued() {
+  while (m_in_flight < m_options.max_in_flight && !m_queue.empty()) {
+    std::string host = std::move(m_queue.front());
+    m_queue.pop_front();
+    auto it = m_cache.find(host);
+    if (it == m_cache.end() || !it->second.queued) {
+      continue;  // its callers gave up while it waited (or it is queued again further on)
+    }
+    it->second.queued = false;
+    send_query(host);  // may answer at once (from /etc/hosts), calling on_answer
+  }
+}
+
 void Resolver::on_answer(const std::string& host, int status, ares_addrinfo* result) {
+  if (m_in_flight > 0) {
+    --m_in_flight;  // the next queued name is sent before the loop waits (before_wait)
+  }
   auto it = m_cache.find(host);
   if (it == m_cache.end()) {
     return;
   }
   Entry& e = it->second;
   e.pending = false;
-  if (!m_turn_waiters.empty()) {
-    Waiter* next = m_turn_waiters.front();
-    m_turn_waiters.pop_front();
-    next->post();
-  } else if (m_in_flight > 0) {
-    --m_in_flight;
-  }
   e.addresses.clear();
   e.message.clear();
   Clock::time_point now = Clock::now();
@@ -269,6 +284,7 @@ void Resolver::on_fd_events(int fd, uint32_t events) {
 }
 
 bool Resolver::before_wait() {
+  send_queued();
   // A few rounds: a failed send makes c-ares move the query on, which may queue another.
   for (int round = 0; round < 4 && m_sockets->has_queued(); ++round) {
     for (int fd : m_sockets->flush()) {

@@ -95,6 +95,7 @@ class Resolver final : private FdHandler, private BeforeWait {
     std::string message;
     Clock::time_point expires{};
     bool pending = false;
+    bool queued = false;  // pending, but its query waits in m_queue for a place
     std::vector<Waiter*> waiters;
   };
   std::chrono::milliseconds try_timeout() const;
@@ -108,6 +109,8 @@ class Resolver final : private FdHandler, private BeforeWait {
   bool before_wait() override;
   void on_sock_state(ares_socket_t fd, bool readable, bool writable);
   void on_answer(const std::string& host, int status, ares_addrinfo* result);
+  void send_query(const std::string& host);
+  void send_queued();
   void rearm_timer();
   void on_timer();
   void prune();
@@ -123,7 +126,10 @@ class Resolver final : private FdHandler, private BeforeWait {
   std::unordered_map<std::string, Entry> m_cache;
   std::size_t m_queries = 0;
   std::size_t m_in_flight = 0;
-  std::deque<Waiter*> m_turn_waiters;  // lookups waiting for a place under max_in_flight
+  // Names whose query waits for a place under max_in_flight, oldest first. Their callers wait
+  // on the entry as any other (so each stops at its own deadline, queued or not); a name whose
+  // callers all gave up is skipped when its turn comes (Entry::queued is false then).
+  std::deque<std::string> m_queue;
 };
 
 // Whether host is an IPv4 or IPv6 literal (brackets allowed): such hosts skip DNS.

@@ -348,6 +348,8 @@ Response HttpClient::fetch_once(const Request& request, bool may_retry) {
     t.hop_location = false;
     t.skip_body = false;
     t.received = 0;
+    t.decoder.reset();
+    t.decode_failed = false;
     if (request.writer != nullptr) {
       request.writer->restart();
     }
@@ -456,12 +458,24 @@ Response HttpClient::fetch_once(const Request& request, bool may_retry) {
       r.redirect_url = t.coalesced && !t.location_absolute ? named_url(hop, s) : s;
     }
     t.resolve.reset();
+    if (t.result == CURLE_OK && t.decoder && !t.decoder->finish()) {
+      t.result = CURLE_BAD_CONTENT_ENCODING;  // the body ended inside a compressed stream
+      t.decode_failed = true;
+    }
 
     if (t.result != CURLE_OK) {
       r.curl_code = t.result;
       if (t.cancelled) {
         r.error = Error::cancelled;
         r.error_message = "interrupted";
+      } else if (t.decode_failed) {
+        // As curl: 23 for bytes after the end of the stream, 61 for the rest (where curl
+        // reports a stream cut short as complete).
+        r.error = Error::protocol;
+        r.curl_code = t.decoder->failure() == ContentDecoder::Failure::trailing
+                          ? CURLE_WRITE_ERROR
+                          : CURLE_BAD_CONTENT_ENCODING;
+        r.error_message = t.decoder->error();
       } else if (t.writer_failed) {
         r.error = Error::output;
         r.curl_code = CURLE_WRITE_ERROR;

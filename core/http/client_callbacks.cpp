@@ -30,40 +30,83 @@ int http_client_timer_cb(CURLM* /*multi*/, long timeout_ms, void* userp) {
   return static_cast<HttpClient*>(userp)->on_timer(timeout_ms);
 }
 
+HttpClient::Transfer::Delivered HttpClient::Transfer::deliver(std::string_view piece) {
+  Transfer& t = *this;
+  auto size = static_cast<int64_t>(piece.size());
+  t.received += size;
+  if (t.max_filesize > 0 && t.received > t.max_filesize) {
+    t.too_large = true;
+    return Delivered::stop;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  }
+  if (BodyWriter* writer = t.request->writer) {
+    switch (writer->write(*t.response, piece)) {
+      case BodyWriter::Result::written:
+        return Delivered::taken;
+      case BodyWriter::Result::pause:
+        t.received -= size;  // delivered again
+        t.paused = true;
+        return Delivered::pause;
+      case BodyWriter::Result::failed:
+        t.writer_failed = true;
+        return Delivered::stop;
+    }
+  }
+  if (const BodySink* sink = t.request->on_body) {
+    if (!(*sink)(*t.response, piece)) {
+      t.sink_refused = true;
+      return Delivered::stop;
+    }
+    return Delivered::taken;
+  }
+  t.response->body.append(piece);
+  return Delivered::taken;
+}
+
+std::size_t HttpClient::Transfer::decode_body(std::string_view wire) {
+  Transfer& t = *this;
+  std::size_t n = wire.size();
+  std::size_t skip = std::min(t.wire_skip, n);
+  wire.remove_prefix(skip);
+  Delivered last = Delivered::taken;
+  auto out = [&t, &last](std::string_view piece) {
+    last = t.deliver(piece);
+    return last == Delivered::taken;
+  };
+  ContentDecoder::Fed fed = t.decoder->feed(wire, out);
+  if (t.decoder->failure() != ContentDecoder::Failure::none) {
+    t.decode_failed = true;
+    return 0;
+  }
+  if (fed.stopped) {
+    if (last == Delivered::pause) {
+      t.wire_skip = skip + fed.consumed;
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    return 0;  // too large, or the writer or sink failed
+  }
+  t.wire_skip -= skip;
+  return n;
+}
+
 size_t http_client_write_cb(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<HttpClient::Transfer*>(userdata);
   std::size_t n = size * nmemb;
-  int64_t limit = t->max_filesize;
   if (BodyWriter* writer = t->request->writer; writer != nullptr && t->skip_body) {
     return n;  // a redirect's body, or --fail's: never written (as curl)
   }
-  t->received += static_cast<int64_t>(n);
-  if (limit > 0 && t->received > limit) {
-    t->too_large = true;
-    return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  if (t->decoder) {
+    return t->decode_body(std::string_view(ptr, n));
   }
-  if (BodyWriter* writer = t->request->writer) {
-    switch (writer->write(*t->response, std::string_view(ptr, n))) {
-      case BodyWriter::Result::written:
-        return n;
-      case BodyWriter::Result::pause:
-        t->received -= static_cast<int64_t>(n);  // libcurl delivers this chunk again
-        t->paused = true;
-        return CURL_WRITEFUNC_PAUSE;
-      case BodyWriter::Result::failed:
-        t->writer_failed = true;
-        return 0;
-    }
-  }
-  if (const BodySink* sink = t->request->on_body) {
-    if (!(*sink)(*t->response, std::string_view(ptr, n))) {
-      t->sink_refused = true;
+  using Delivered = HttpClient::Transfer::Delivered;
+  switch (t->deliver(std::string_view(ptr, n))) {
+    case Delivered::taken:
+      return n;
+    case Delivered::pause:
+      return CURL_WRITEFUNC_PAUSE;
+    case Delivered::stop:
       return 0;
-    }
-    return n;
   }
-  t->response->body.append(ptr, n);
-  return n;
+  return 0;
 }
 
 // With Request::capture_heads: collects the request head libcurl sends; with -v: writes
@@ -155,8 +198,15 @@ size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdat
     std::size_t sp = rest.find(' ');
     t->hop_status = sp == std::string_view::npos ? 0 : std::strtol(ptr + 5 + sp + 1, nullptr, 10);
     t->hop_location = false;
+    t->codings = {};
   } else if (n > 9 && strncasecmp(ptr, "Location:", 9) == 0) {
     t->hop_location = true;
+  } else if (n > 17 && t->options->compressed && strncasecmp(ptr, "Content-Encoding:", 17) == 0) {
+    std::string_view value(ptr + 17, n - 17);
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
+      value.remove_suffix(1);
+    }
+    parse_content_encoding(value, t->codings);
   } else if (n <= 2 && (ptr[0] == '\r' || ptr[0] == '\n')) {
     // The end of a head: decide about the body that follows.
     const RequestOptions& o = *t->options;
@@ -171,6 +221,18 @@ size_t http_client_header_cb(char* ptr, size_t size, size_t nmemb, void* userdat
       retried = should_retry(o.retry, status_only);
     }
     t->skip_body = redirect || retried || (o.fail && !o.fail_with_body && t->hop_status >= 400);
+    // A body that is written, in a coding: decoded here (a followed redirect's is dropped).
+    // (The end of a chunked body's trailers ends no head: a decoder that has started stays.)
+    const ContentCodings& c = t->codings;
+    bool encoded = !c.codings.empty() || !c.unknown.empty() || c.too_many;
+    bool dropped = redirect || (t->skip_body && t->request->writer != nullptr);
+    if (!t->decoder || !t->decoder->started()) {
+      t->decoder.reset();
+      t->wire_skip = 0;
+      if (encoded && !dropped && t->hop_status >= 200) {
+        t->decoder.emplace(c);
+      }
+    }
   }
   if (t->dump_headers) {
     t->response->header_dump.append(ptr, n);

@@ -47,7 +47,7 @@ struct RequestOptions {
   bool head = false;                             // -I: HEAD request, headers only
   bool follow_redirects = true;                  // --no-location turns it off
   int max_redirects = 10;                        // --max-redirs
-  bool compressed = true;                        // Accept-Encoding for what libcurl decodes
+  bool compressed = true;                        // Accept-Encoding; bodies decoded (ours)
   std::chrono::milliseconds max_time{0};         // 0: no limit (per URL, redirects included)
   std::chrono::milliseconds connect_timeout{0};  // 0: libcurl's default (300 s)
   int64_t max_filesize = 0;                      // 0: no limit

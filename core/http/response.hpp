@@ -42,7 +42,7 @@ struct Response {
   std::string redirect_url;    // Location of the last response when it was not followed
   int num_redirects = 0;
   int retries = 0;
-  int64_t size_download = 0;  // body bytes of the last response (after decoding)
+  int64_t size_download = 0;  // body bytes of the last response as received (before decoding)
   int64_t size_header = 0;    // header bytes of all responses
   int64_t size_request = 0;   // bytes sent in all requests
   int64_t size_upload = 0;    // body bytes sent

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/http/client.hpp"
+#include "core/http/content_decoder.hpp"
 
 namespace greenfetch {
 
@@ -75,9 +77,25 @@ struct HttpClient::Transfer {
   curl_slist host_node{};
   bool coalesced = false;          // this hop's URL has the address in place of the name
   bool location_absolute = false;  // a coalesced hop's Location named its own scheme or host
+  // --compressed: libcurl's own decoding is off (it cannot tell a cut stream); the body of a
+  // hop whose head has a Content-Encoding goes through `decoder` (see http_client_write_cb).
+  ContentCodings codings;                 // the Content-Encoding of the head being received
+  std::optional<ContentDecoder> decoder;  // this hop's body is encoded
+  std::size_t wire_skip = 0;   // after a pause: bytes of libcurl's next chunk already decoded
+  bool decode_failed = false;  // the decoder failed (or the body ended inside a stream)
   Clock::time_point deadline = Clock::time_point::max();          // -m, for the whole URL
   Clock::time_point connect_deadline = Clock::time_point::max();  // --connect-timeout, per hop
   char errbuf[CURL_ERROR_SIZE] = {};
+
+  enum class Delivered { taken, pause, stop };
+  // Hands one piece of the body (decoded, when it was encoded) to where the request wants it:
+  // its BodyWriter, its BodySink, or Response::body; --max-filesize counts these bytes. Runs
+  // inside libcurl's write callback.
+  Delivered deliver(std::string_view piece);
+  // An encoded body: libcurl's chunk through the hop's decoder; returns what the write
+  // callback returns. A pause keeps the decoder's state; libcurl then delivers the same chunk
+  // again (with more after it, perhaps), whose first wire_skip bytes were already taken.
+  std::size_t decode_body(std::string_view wire);
 
   // -v: libcurl's verbose text of this transfer, written to stderr in whole lines, each line
   // after the request's label and curl's marker ("* ", "> ", "< ").

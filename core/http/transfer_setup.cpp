@@ -148,7 +148,10 @@ void HttpClient::setup_static(CURL* e) {
     curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
   }
   if (o.compressed) {
+    // Accept-Encoding with every coding libcurl knows (Debian's: deflate, gzip, br, zstd),
+    // decoded by ContentDecoder, not by libcurl: it would not tell a stream cut short.
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   }
   if (!m_headers.empty()) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());

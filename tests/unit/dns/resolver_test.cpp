@@ -148,6 +148,91 @@ TEST_CASE("dns::Resolver sends a burst of queries together") {
   CHECK(resolver.sockets().receive_calls() < 40);
 }
 
+TEST_CASE("dns::Resolver queues lookups beyond max_in_flight") {
+  Reactor reactor;
+
+  SUBCASE("queued names are all sent, in turn, as places free") {
+    test::DnsFixture dns({{"q0.test", "127.0.0.1"},
+                          {"q1.test", "127.0.0.1"},
+                          {"q2.test", "127.0.0.1"},
+                          {"q3.test", "127.0.0.1"},
+                          {"q4.test", "127.0.0.1"}});
+    ResolverOptions options;
+    options.servers = dns.server();
+    options.family = AF_INET;
+    options.max_in_flight = 1;
+    Resolver resolver(options, reactor);
+    GreenPool pool(5, reactor);
+    int answered = 0;
+    for (int i = 0; i < 5; ++i) {
+      pool.spawn([&, i] {
+        std::string name = "q";
+        name += std::to_string(i);
+        name += ".test";
+        answered += resolver.resolve(name).error == Error::none ? 1 : 0;
+      });
+    }
+    pool.waitall();
+    CHECK(answered == 5);
+    CHECK(resolver.queries_sent() == 5);
+  }
+
+  SUBCASE("a lookup waiting for a place stops at its deadline; its query is never sent") {
+    test::BlackholeDns blackhole;
+    ResolverOptions options;
+    options.servers = blackhole.server();
+    options.family = AF_INET;
+    options.timeout = 5s;
+    options.max_in_flight = 2;
+    Resolver resolver(options, reactor);
+    GreenPool pool(6, reactor);
+    std::vector<Error> errors;
+    std::vector<Clock::duration> took;
+    Clock::time_point start = Clock::now();
+    for (int i = 0; i < 6; ++i) {
+      pool.spawn([&, i] {
+        std::string name = "s";
+        name += std::to_string(i);
+        name += ".test";
+        Resolution r = resolver.resolve(name, Clock::now() + 200ms);
+        errors.push_back(r.error);
+        took.push_back(Clock::now() - start);
+      });
+    }
+    pool.waitall();
+    REQUIRE(errors.size() == 6);
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      CHECK(errors[i] == Error::timeout);
+      CHECK(took[i] < 2s);  // 200 ms, with room for a loaded machine
+    }
+    CHECK(resolver.queries_sent() == 2);  // the 4 that waited for a place never went out
+  }
+
+  SUBCASE("--dns-timeout counts the wait for a place too") {
+    test::BlackholeDns blackhole;
+    ResolverOptions options;
+    options.servers = blackhole.server();
+    options.family = AF_INET;
+    options.timeout = 300ms;
+    options.max_in_flight = 1;
+    Resolver resolver(options, reactor);
+    GreenPool pool(3, reactor);
+    std::vector<Error> errors;
+    Clock::time_point start = Clock::now();
+    for (int i = 0; i < 3; ++i) {
+      pool.spawn([&, i] {
+        std::string name = "t";
+        name += std::to_string(i);
+        name += ".test";
+        errors.push_back(resolver.resolve(name).error);
+      });
+    }
+    pool.waitall();
+    CHECK(Clock::now() - start < 2s);  // not 3 x 300 ms one after another, nor a hang
+    CHECK(errors == std::vector<Error>(3, Error::dns_timeout));
+  }
+}
+
 TEST_CASE("dns::Resolver and SERVFAIL / REFUSED answers") {
   Reactor reactor;
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/engine/green_pool.hpp"
 #include "tests/unit/fixtures.hpp"
@@ -205,6 +206,98 @@ TEST_CASE("HttpClient") {
     CHECK(gz.body.starts_with("gzipped hello\n"));
     Response ch = fetch(client, http.url("/chunked/3"));
     CHECK(ch.body == "chunk 0\nchunk 1\nchunk 2\n");
+  }
+
+  SUBCASE("Content-Encoding is decoded by greenfetch, not libcurl") {
+    HttpClient client(resolver, options, {}, reactor);
+    Response gz = fetch(client, http.url("/gzip"));
+    REQUIRE(gz.error == Error::none);
+    CHECK(gz.body == [] {
+      std::string s;
+      for (int i = 0; i < 100; ++i) {
+        s += "gzipped hello\n";
+      }
+      return s;
+    }());
+    // As curl: %{size_download} is the body as received, before decoding.
+    CHECK(gz.size_download > 0);
+    CHECK(gz.size_download < static_cast<int64_t>(gz.body.size()));
+
+    SUBCASE("a gzip body cut short is a protocol error, where libcurl says nothing") {
+      Response cut = fetch(client, http.url("/gzip-cut"));
+      CHECK(cut.error == Error::protocol);
+      CHECK(cut.error_message == "compressed body ended early");
+      CHECK(cut.curl_code == CURLE_BAD_CONTENT_ENCODING);
+      CHECK(cut.http_code == 200);
+    }
+    SUBCASE("HEAD: no body, no error") {
+      Request head;
+      head.url = http.url("/gzip");
+      head.method = "HEAD";
+      RequestOptions o = options;
+      o.head = true;
+      HttpClient heads(resolver, o, {}, reactor);
+      Response r = heads.fetch(head);
+      CHECK(r.error == Error::none);
+      CHECK(r.body.empty());
+    }
+  }
+
+  SUBCASE("max_filesize counts decoded bytes: a gzip bomb is too_large") {
+    options.max_filesize = 1 << 20;
+    HttpClient client(resolver, options, {}, reactor);
+    Response r = fetch(client, http.url("/gzip-bomb/209715200"));
+    CHECK(r.error == Error::too_large);
+    CHECK(r.body.size() <= (1u << 20));
+  }
+
+  SUBCASE("without compressed, bodies are as sent") {
+    options.compressed = false;
+    HttpClient client(resolver, options, {}, reactor);
+    Response r = fetch(client, http.url("/gzip-cut"));
+    CHECK(r.error == Error::none);
+    CHECK(static_cast<int64_t>(r.body.size()) == r.size_download);
+    CHECK(r.body.starts_with("\x1f\x8b"));
+  }
+
+  SUBCASE("a BodyWriter that pauses gets every decoded byte once, in order") {
+    // 8 MiB of zeros in about 8 KiB of gzip: one chunk of libcurl's decodes to far more than
+    // one write, so pauses fall in the middle of a chunk.
+    struct Pausing : BodyWriter {
+      HttpClient* client = nullptr;
+      const Request* request = nullptr;
+      Reactor* reactor = nullptr;
+      std::size_t bytes = 0;
+      bool all_zero = true;
+      int writes = 0;
+      int pauses = 0;
+      std::optional<Timer> resume;
+      Result write(const Response&, std::string_view chunk) override {
+        if (++writes % 3 == 0) {
+          ++pauses;
+          resume.emplace([this] { client->resume(*request); });
+          resume->arm(*reactor, Clock::now());
+          return Result::pause;
+        }
+        bytes += chunk.size();
+        all_zero = all_zero && chunk.find_first_not_of('\0') == std::string_view::npos;
+        return Result::written;
+      }
+    };
+    HttpClient client(resolver, options, {}, reactor);
+    Request req;
+    req.url = http.url("/gzip-bomb/8388608");
+    Pausing w;
+    w.client = &client;
+    w.request = &req;
+    w.reactor = &reactor;
+    req.writer = &w;
+    Response r = client.fetch(req);
+    CHECK(r.error == Error::none);
+    CHECK(w.bytes == 8388608u);
+    CHECK(w.all_zero);
+    CHECK(w.pauses > 10);
+    CHECK(r.size_download < 1 << 20);
   }
 
   SUBCASE("--fail makes 4xx and 5xx failures") {
