@@ -147,8 +147,22 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
           x, std::move(*digest),
           [body](const std::function<bool(std::string_view)>& piece) { return body->each(piece); });
     } catch (const std::runtime_error& e) {
+      // The archive takes no more (a full disk, a file size limit): the crawl stops, and the
+      // page is neither reported nor marked done, so that the next run with --state fetches
+      // it again once there is room (the WARC was cut back to its last whole record).
       r.error = Error::output;
       r.error_message = e.what();
+      ++m_failed;
+      error_line(p.item.url, r);
+      if (!m_stopping) {
+        m_stopping = true;
+        m_client->cancel_all();
+      }
+      if (m_state) {
+        commit_state();
+      }
+      wake();
+      return;
     }
   }
   if (r.ok() && m_mirror && r.http_code >= 200 && r.http_code < 300) {

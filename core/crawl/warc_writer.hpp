@@ -6,7 +6,8 @@
 // conformsTo); every later record names it in WARC-Warcinfo-ID.
 //
 // Crash safety and resuming: the file is opened for appending and never rewritten. Each
-// write() hands the kernel both gzip members in one write(2) call, so a kill -9 leaves at most
+// write() of a record pair under 1 MiB compressed hands the kernel both gzip members in one
+// write(2) call (a larger one goes in 1 MiB writes, see below), so a kill -9 leaves at most
 // one partially written member at the end. On open the writer inflates the file member by
 // member (zlib, gzip mode, one member per inflate run) to find where the last complete
 // member ends; a truncated last member (or a tail of zero bytes, as a power loss can leave)
