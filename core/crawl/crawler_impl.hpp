@@ -27,6 +27,7 @@
 #include "core/engine/reactor.hpp"
 #include "core/engine/unique_fd.hpp"
 #include "core/http/client.hpp"
+#include "core/output/body_spool.hpp"
 #include "core/output/output.hpp"
 #include "core/output/output_mark.hpp"
 #include "core/output/progress.hpp"
@@ -44,6 +45,8 @@ inline constexpr std::size_t k_resume_batch = 4096;
 // The depth of a frontier item that is a sitemap to read (--sitemaps), not a page. Such items
 // never enter the seen-set or the state database.
 inline constexpr uint32_t k_sitemap_depth = std::numeric_limits<uint32_t>::max();
+// The memory of m_page_budget (documented in the man page's CRAWL MODE).
+inline constexpr std::size_t k_page_memory = 4 * 1024 * 1024;
 
 struct PageResult {
   CrawlItem item;
@@ -129,6 +132,9 @@ class Crawler {
   UniqueFd m_external_fd;
   std::unordered_set<std::string> m_external_seen;
   std::string m_line;  // reused output buffer
+  // The memory the bodies of pages in flight may hold together for -o and --warc (then each
+  // spills to an unlinked temporary file: core/crawl/page_sink.hpp).
+  SpoolBudget m_page_budget{k_page_memory};
 };
 
 }  // namespace greenfetch

@@ -40,7 +40,8 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
   req.capture_heads = m_warc.has_value();
   LinkExtractorOptions lo;
   lo.assets = m_config.assets;
-  PageSink page_sink(m_mirror.has_value() || m_warc.has_value(), lo);
+  // -o and --warc keep the body, in memory up to the crawl's budget, then in a temporary file.
+  PageSink page_sink(m_mirror || m_warc ? &m_page_budget : nullptr, m_warc.has_value(), lo);
   BodySink sink = std::ref(page_sink);
   req.on_body = &sink;
   auto sent = std::chrono::system_clock::now();
@@ -48,6 +49,9 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
   p.item = std::move(item);
   Response& r = p.response;
   --m_in_flight;
+  if (r.error == Error::output && !page_sink.error().empty()) {
+    r.error_message = page_sink.error();  // the temporary file the page was kept in failed
+  }
 
   // 429 or 503 with Retry-After: the host asked for a pause. Put the URL back first in its
   // host's queue (a few times at most) and let the other hosts go on.
@@ -131,19 +135,41 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
     x.target_uri = r.effective_url;
     x.ip_address = r.remote_ip;
     x.request_head = r.request_head;
-    x.response_head = r.header_text;
-    x.response_body = page_sink.body();
     x.date = sent;
+    // The digests were computed as the body came; without a body byte, of the head alone.
+    std::optional<WarcResponseDigest> digest = page_sink.take_digest();
+    if (!digest) {
+      digest.emplace(r.header_text);
+    }
+    BodySpool* body = page_sink.body();
     try {
-      m_warc->write(x);
+      m_warc->write_streamed(
+          x, std::move(*digest),
+          [body](const std::function<bool(std::string_view)>& piece) { return body->each(piece); });
     } catch (const std::runtime_error& e) {
+      // The archive takes no more (a full disk, a file size limit): the crawl stops, and the
+      // page is neither reported nor marked done, so that the next run with --state fetches
+      // it again once there is room (the WARC was cut back to its last whole record).
       r.error = Error::output;
       r.error_message = e.what();
+      ++m_failed;
+      error_line(p.item.url, r);
+      if (!m_stopping) {
+        m_stopping = true;
+        m_client->cancel_all();
+      }
+      if (m_state) {
+        commit_state();
+      }
+      wake();
+      return;
     }
   }
   if (r.ok() && m_mirror && r.http_code >= 200 && r.http_code < 300) {
     try {
-      r.filename_effective = m_mirror->save(p.final_url, page_sink.body());
+      BodySpool* body = page_sink.body();
+      r.filename_effective =
+          m_mirror->save(p.final_url, [body](int fd) { return body->copy_to(fd); });
     } catch (const std::runtime_error& e) {
       r.error = Error::output;
       r.error_message = e.what();

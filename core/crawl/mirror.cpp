@@ -99,6 +99,10 @@ std::vector<std::string> CrawlMirror::segments(std::string_view url) {
 }
 
 std::string CrawlMirror::save(std::string_view url, std::string_view body) {
+  return save(url, [body](int fd) { return write_all(fd, body); });
+}
+
+std::string CrawlMirror::save(std::string_view url, const std::function<bool(int fd)>& write_body) {
   std::vector<std::string> parts = segments(url);
   if (parts.size() < 2) {
     throw std::runtime_error("cannot map URL to a file: " + std::string(url));
@@ -126,7 +130,7 @@ std::string CrawlMirror::save(std::string_view url, std::string_view body) {
   if (!file.valid()) {
     throw std::runtime_error("cannot create '" + shown + "': " + std::strerror(errno));
   }
-  if (!write_all(file.get(), body)) {
+  if (!write_body(file.get())) {
     throw std::runtime_error("cannot write '" + shown + "': " + std::strerror(errno));
   }
   return shown;

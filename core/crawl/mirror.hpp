@@ -5,6 +5,7 @@
 // neither a crafted URL nor a symbolic link planted in DIR makes a write land outside DIR.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ class CrawlMirror {
   // Writes body to the URL's file (replacing an earlier copy); returns its path (DIR/...).
   // Throws std::runtime_error naming the path (a file where a folder is needed, disk full).
   std::string save(std::string_view url, std::string_view body);
+  // As save(), with the body written to the open file by write_body (false, errno set: it
+  // failed), for a page kept in a temporary file rather than in memory.
+  std::string save(std::string_view url, const std::function<bool(int fd)>& write_body);
 
  private:
   std::string m_dir;

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -32,6 +33,7 @@ constexpr std::size_t k_inflate_chunk = 256 * 1024;     // inflate output buffer
 constexpr std::size_t k_first_record_keep = 64 * 1024;  // inflated bytes of record 1 kept
 constexpr std::size_t k_deflate_step = 1 << 30;         // z_stream counts are 32-bit
 constexpr std::size_t k_sha1_size = 20;
+constexpr std::size_t k_write_piece = 1 << 20;  // a streamed record goes out in writes this size
 
 std::string errno_text() {
   return std::strerror(errno);
@@ -487,7 +489,48 @@ WarcWriter::WarcWriter(WarcWriter&&) noexcept = default;
 WarcWriter& WarcWriter::operator=(WarcWriter&&) noexcept = default;
 WarcWriter::~WarcWriter() = default;
 
+struct WarcResponseDigest::Hashes {
+  Sha1 block;
+  Sha1 payload;
+};
+
+WarcResponseDigest::WarcResponseDigest(std::string_view response_head)
+    : m_stored_head(stored_response_head(response_head)), m_hashes(std::make_unique<Hashes>()) {
+  m_hashes->block.update(m_stored_head);
+}
+
+WarcResponseDigest::WarcResponseDigest(WarcResponseDigest&&) noexcept = default;
+WarcResponseDigest& WarcResponseDigest::operator=(WarcResponseDigest&&) noexcept = default;
+WarcResponseDigest::~WarcResponseDigest() = default;
+
+void WarcResponseDigest::update(std::string_view body_chunk) {
+  m_hashes->block.update(body_chunk);
+  m_hashes->payload.update(body_chunk);
+  m_body_size += body_chunk.size();
+}
+
+std::pair<std::string, std::string> WarcResponseDigest::finish() {
+  return {"sha1:" + base32_encode(m_hashes->block.finish()),
+          "sha1:" + base32_encode(m_hashes->payload.finish())};
+}
+
 std::string WarcWriter::write(const WarcExchange& x) {
+  WarcResponseDigest digest(x.response_head);
+  digest.update(x.response_body);
+  std::string_view body = x.response_body;
+  return write_streamed(x, std::move(digest),
+                        [body](const std::function<bool(std::string_view)>& piece) {
+                          for (std::size_t at = 0; at < body.size(); at += k_write_piece) {
+                            if (!piece(body.substr(at, k_write_piece))) {
+                              return false;
+                            }
+                          }
+                          return true;
+                        });
+}
+
+std::string WarcWriter::write_streamed(const WarcExchange& x, WarcResponseDigest digest,
+                                       const WarcBodyReader& body) {
   if (!m_fd.valid()) {
     throw std::logic_error("WarcWriter::write on a moved-from writer");
   }
@@ -496,13 +539,13 @@ std::string WarcWriter::write(const WarcExchange& x) {
   std::string uri = clean_uri(x.target_uri);
   std::string ip = one_line(x.ip_address);
   std::string out;
+  m_record_bytes = 0;
 
   // response
   {
-    std::string http_head = stored_response_head(x.response_head);
-    Sha1 block_sha;
-    block_sha.update(http_head);
-    block_sha.update(x.response_body);
+    const std::string& http_head = digest.stored_head();
+    std::uint64_t body_size = digest.body_size();
+    auto [block_digest, payload_digest] = digest.finish();
     std::string head = "WARC/1.1\r\n";
     append_header(head, "WARC-Type", "response");
     append_header(head, "WARC-Record-ID", response_id);
@@ -512,16 +555,28 @@ std::string WarcWriter::write(const WarcExchange& x) {
       append_header(head, "WARC-IP-Address", ip);
     }
     append_header(head, "WARC-Warcinfo-ID", m_warcinfo_id);
-    append_header(head, "WARC-Block-Digest", "sha1:" + base32_encode(block_sha.finish()));
-    append_header(head, "WARC-Payload-Digest", warc_sha1_digest(x.response_body));
+    append_header(head, "WARC-Block-Digest", block_digest);
+    append_header(head, "WARC-Payload-Digest", payload_digest);
     append_header(head, "Content-Type", "application/http;msgtype=response");
-    append_header(head, "Content-Length",
-                  std::to_string(http_head.size() + x.response_body.size()));
+    append_header(head, "Content-Length", std::to_string(http_head.size() + body_size));
     head.append(k_crlf);
     m_deflater->begin();
     m_deflater->add(head, out);
     m_deflater->add(http_head, out);
-    m_deflater->add(x.response_body, out);
+    std::uint64_t read = 0;
+    bool ok = body([&](std::string_view piece) {
+      if (piece.size() > body_size - read) {
+        return false;
+      }
+      read += piece.size();
+      m_deflater->add(piece, out);
+      append_part(out, /*last=*/false);
+      return true;
+    });
+    if (!ok || read != body_size) {
+      abandon_record("cannot read the body back: " + std::to_string(read) + " of " +
+                     std::to_string(body_size) + " bytes");
+    }
     m_deflater->add(k_record_end, out);
     m_deflater->finish(out);
   }
@@ -557,8 +612,30 @@ std::string WarcWriter::write(const WarcExchange& x) {
     m_deflater->finish(out);
   }
 
-  append(out);
+  append_part(out, /*last=*/true);
   return response_id;
+}
+
+void WarcWriter::append_part(std::string& out, bool last) {
+  if (last || out.size() >= k_write_piece) {
+    if (!write_all(m_fd.get(), out)) {
+      abandon_record("cannot write: " + errno_text());
+    }
+    m_record_bytes += out.size();
+    out.clear();
+  }
+  if (last) {
+    m_size += std::exchange(m_record_bytes, 0);
+  }
+}
+
+void WarcWriter::abandon_record(const std::string& why) {
+  m_record_bytes = 0;
+  // Cut back what was written of the record, so that the file still ends with a complete one.
+  if (::ftruncate(m_fd.get(), static_cast<off_t>(m_size)) != 0) {
+    fail(m_path, why + "; nor cut back the partial record: " + errno_text());
+  }
+  fail(m_path, why);
 }
 
 void WarcWriter::append(const std::string& bytes) {

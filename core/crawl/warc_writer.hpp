@@ -6,7 +6,8 @@
 // conformsTo); every later record names it in WARC-Warcinfo-ID.
 //
 // Crash safety and resuming: the file is opened for appending and never rewritten. Each
-// write() hands the kernel both gzip members in one write(2) call, so a kill -9 leaves at most
+// write() of a record pair under 1 MiB compressed hands the kernel both gzip members in one
+// write(2) call (a larger one goes in 1 MiB writes, see below), so a kill -9 leaves at most
 // one partially written member at the end. On open the writer inflates the file member by
 // member (zlib, gzip mode, one member per inflate run) to find where the last complete
 // member ends; a truncated last member (or a tail of zero bytes, as a power loss can leave)
@@ -14,6 +15,14 @@
 // (a plain-text file, a damaged member followed by more data) is never "repaired": the
 // constructor throws instead. Scanning costs one decompression of the file at open (about
 // 0.3 s per GB of uncompressed records); recovered_bytes() says how much was cut off.
+//
+// Large bodies stream: a response body kept outside memory (crawl spools a page to an
+// unlinked temporary file as it arrives, core/crawl/page_sink.hpp) comes with its digests,
+// computed as it arrived (WarcResponseDigest), and is read back in pieces into the deflater
+// by write_streamed(); the compressed record goes to the file in writes of about 1 MiB, so
+// memory stays bounded whatever the body's size. A kill -9 in the middle of such a record
+// leaves a truncated last member, which the next open cuts off (or, with --state, the cut to
+// the last commit). A failed write cuts the file back to where the record began.
 //
 // Cost of write(): deflate (zlib level 6) plus two SHA-1 passes over the body (payload and
 // block digests), about 150 MB of records per second on one core, in the calling thread.
@@ -30,9 +39,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/engine/unique_fd.hpp"
 
@@ -48,6 +59,34 @@ struct WarcExchange {
   std::string_view response_body;              // raw payload as transferred, after de-chunking
   std::chrono::system_clock::time_point date;  // when the request was sent (WARC-Date)
 };
+
+// The digests of a response record, computed as its body arrives: WARC-Block-Digest covers the
+// stored HTTP head then the body, WARC-Payload-Digest the body alone.
+class WarcResponseDigest {
+ public:
+  // response_head: the raw head as in WarcExchange::response_head (stored as write() stores
+  // it: Transfer-Encoding renamed, ended by a blank line).
+  explicit WarcResponseDigest(std::string_view response_head);
+  WarcResponseDigest(WarcResponseDigest&&) noexcept;
+  WarcResponseDigest& operator=(WarcResponseDigest&&) noexcept;
+  ~WarcResponseDigest();
+
+  void update(std::string_view body_chunk);
+  std::uint64_t body_size() const { return m_body_size; }
+  const std::string& stored_head() const { return m_stored_head; }
+  // "sha1:..." of what was given: {block, payload}. Once only.
+  std::pair<std::string, std::string> finish();
+
+ private:
+  struct Hashes;
+  std::string m_stored_head;
+  std::unique_ptr<Hashes> m_hashes;
+  std::uint64_t m_body_size = 0;
+};
+
+// Reads a body back in pieces, in order, handing each to `piece`; false when reading failed or
+// `piece` returned false.
+using WarcBodyReader = std::function<bool(const std::function<bool(std::string_view)>& piece)>;
 
 class WarcWriter {
  public:
@@ -72,6 +111,14 @@ class WarcWriter {
   // A head that does not end in a blank line gets one.
   std::string write(const WarcExchange& x);
 
+  // As write(), with the response body outside memory: `digest` was fed the body as it came
+  // (its head is the one stored; x.response_head and x.response_body are not used) and `body`
+  // reads the same digest.body_size() bytes back. Throws std::runtime_error naming the path
+  // when writing fails or the body read back is not what was digested; the file is then cut
+  // back to where the record began.
+  std::string write_streamed(const WarcExchange& x, WarcResponseDigest digest,
+                             const WarcBodyReader& body);
+
   // write() leaves each record complete in the kernel (safe from kill -9); flush() also makes
   // it durable on disk (fdatasync), e.g. before the crawl state marks the URLs done.
   void flush();
@@ -90,6 +137,12 @@ class WarcWriter {
   class Deflater;
 
   void append(const std::string& bytes);
+  // A piece of the record being written: to the file once `out` holds enough, so that memory
+  // stays bounded (m_size moves only when the record is complete: see commit_record()).
+  void append_part(std::string& out, bool last);
+  [[noreturn]] void abandon_record(const std::string& why);
+
+  std::uint64_t m_record_bytes = 0;  // bytes of the record being written already in the file
 
   std::string m_path;
   UniqueFd m_fd;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "core/output/output.hpp"
@@ -63,7 +64,75 @@ bool BodySpool::append(std::string_view data) {
   return true;
 }
 
+BodySpool::BodySpool(BodySpool&& other) noexcept
+    : m_budget(other.m_budget),
+      m_memory(std::move(other.m_memory)),
+      m_file(std::move(other.m_file)),
+      m_file_size(std::exchange(other.m_file_size, 0)),
+      m_error(std::move(other.m_error)) {
+  other.m_memory.clear();
+}
+
 bool BodySpool::drain(const std::function<bool(std::string_view)>& out) {
+  bool ok = each(out);
+  clear();
+  return ok;
+}
+
+bool BodySpool::copy_to(int fd) {
+  for (std::size_t at = 0; at < m_memory.size();) {
+    std::size_t n = std::min(k_piece, m_memory.size() - at);
+    if (!write_all(fd, std::string_view(m_memory).substr(at, n))) {
+      return false;
+    }
+    at += n;
+  }
+  loff_t from = 0;
+  while (m_file.valid() && static_cast<uint64_t>(from) < m_file_size) {
+    // In the kernel, without a copy through user space (or the page cache of both, at worst).
+    ssize_t n =
+        ::copy_file_range(m_file.get(), &from, fd, nullptr,
+                          static_cast<std::size_t>(m_file_size - static_cast<uint64_t>(from)), 0);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS ||
+                  errno == EBADF)) {
+      break;  // not two regular files (or an old kernel): the pieces below
+    }
+    if (n < 0) {
+      return false;  // the destination refused (ENOSPC, EFBIG, EIO): errno says why
+    }
+    if (n == 0) {
+      m_error = "cannot read a temporary file back: it is shorter than written";
+      errno = EIO;
+      return false;
+    }
+    from += n;
+  }
+  if (m_file.valid() && static_cast<uint64_t>(from) < m_file_size) {
+    std::string piece(k_piece, '\0');
+    for (uint64_t at = static_cast<uint64_t>(from); at < m_file_size;) {
+      ssize_t n = ::pread(m_file.get(), piece.data(), piece.size(), static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        m_error = "cannot read a temporary file back: " +
+                  std::string(n == 0 ? "it is shorter than written" : std::strerror(errno));
+        errno = EIO;
+        return false;
+      }
+      at += static_cast<uint64_t>(n);
+      if (!write_all(fd, std::string_view(piece.data(), static_cast<std::size_t>(n)))) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool BodySpool::each(const std::function<bool(std::string_view)>& out) {
   bool ok = true;
   for (std::size_t at = 0; ok && at < m_memory.size(); at += k_piece) {
     ok = out(std::string_view(m_memory).substr(at, k_piece));
@@ -85,7 +154,6 @@ bool BodySpool::drain(const std::function<bool(std::string_view)>& out) {
       ok = out(std::string_view(piece.data(), static_cast<std::size_t>(n)));
     }
   }
-  clear();
   return ok;
 }
 

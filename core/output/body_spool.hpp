@@ -25,12 +25,21 @@ class BodySpool {
   ~BodySpool() { clear(); }
   BodySpool(const BodySpool&) = delete;
   BodySpool& operator=(const BodySpool&) = delete;
+  // Moves what is kept (its memory stays counted in the same budget).
+  BodySpool(BodySpool&& other) noexcept;
+  BodySpool& operator=(BodySpool&&) = delete;
 
   // Keeps data after what is there; false (see error()) when the temporary file failed.
   bool append(std::string_view data);
   // Hands everything kept to `out` in order, in pieces of at most 64 KiB, then clears. Stops
   // and returns false when `out` does (or when reading the file back fails: see error()).
   bool drain(const std::function<bool(std::string_view)>& out);
+  // As drain(), but keeps everything: it can be read again (crawl reads a page twice).
+  bool each(const std::function<bool(std::string_view)>& out);
+  // Hands everything kept to the file descriptor `fd` (the file part with copy_file_range
+  // when fd is a regular file, else in pieces); false with errno set when writing failed, or
+  // (see error()) when reading the temporary file back failed. Keeps everything.
+  bool copy_to(int fd);
   void clear();
   bool empty() const { return size() == 0; }
   uint64_t size() const { return m_memory.size() + m_file_size; }

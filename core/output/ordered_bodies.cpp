@@ -36,6 +36,9 @@ OrderedBodies::Writer::~Writer() {
   if (m_owner.m_paused == this) {
     m_owner.m_paused = nullptr;
   }
+  if (m_owner.m_holder == this) {
+    m_owner.release_holder();  // finish() was not called (the run is ending)
+  }
 }
 
 std::unique_ptr<OrderedBodies::Writer> OrderedBodies::open(uint64_t seq, const Request& request) {
@@ -61,6 +64,13 @@ void OrderedBodies::Writer::restart() {
 }
 
 BodyWriter::Result OrderedBodies::Writer::put(std::string_view data) {
+  if (!m_direct && !m_owner.m_ordered && m_owner.m_holder == nullptr && m_spool.empty() &&
+      m_owner.m_finished.empty()) {
+    // --unordered and stdout is free: this body streams (what waits in others' spools goes
+    // out when they finish, after this one).
+    m_owner.m_holder = this;
+    m_direct = true;
+  }
   if (!m_direct) {
     if (!m_spool.append(data)) {
       m_error = m_spool.error();
@@ -126,6 +136,20 @@ void OrderedBodies::on_fd_events(int /*fd*/, uint32_t /*events*/) {
 }
 
 bool OrderedBodies::finish(Writer& w, const Response& r, std::string& error) {
+  if (!m_ordered && m_holder != nullptr && m_holder != &w) {
+    // Another body streams to stdout: this one waits, whole, until it is done.
+    if (w.m_error.empty() && m_headers && w.m_headers_done < r.header_dump.size() &&
+        !w.m_spool.append(std::string_view(r.header_dump).substr(w.m_headers_done))) {
+      w.m_error = w.m_spool.error();
+    }
+    if (!w.m_error.empty()) {
+      error = w.m_error;
+      w.m_spool.clear();
+      return false;
+    }
+    m_finished.push_back(std::move(w.m_spool));
+    return true;
+  }
   bool ok = w.m_error.empty();
   if (ok) {
     ok = w.m_spool.drain([this](std::string_view piece) {
@@ -146,7 +170,30 @@ bool OrderedBodies::finish(Writer& w, const Response& r, std::string& error) {
     ++m_turn;
     begin_turn();
   }
+  if (m_holder == &w) {
+    release_holder();
+  }
   return w.m_error.empty();
+}
+
+void OrderedBodies::release_holder() {
+  if (m_holder != nullptr) {
+    m_holder->m_direct = false;
+    m_holder = nullptr;
+  }
+  // Written in the order they finished. A temporary file that cannot be read back cuts that
+  // body short; its URL was already reported, so the run's end says so (Output::broken() for
+  // stdout's own failures).
+  for (std::size_t i = 0; i < m_finished.size() && !m_out.broken(); ++i) {
+    if (!m_finished[i].drain([this](std::string_view piece) {
+          m_out.write(piece);
+          return !m_out.broken();
+        }) &&
+        !m_out.broken()) {
+      m_lost += 1;
+    }
+  }
+  m_finished.clear();
 }
 
 void OrderedBodies::begin_turn() {

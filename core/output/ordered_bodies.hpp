@@ -4,10 +4,15 @@
 // until the pipe drains, and resumed from the reactor: backpressure, not buffering. The
 // bodies of the URLs behind it wait in BodySpools (memory up to SpoolBudget::limit for the
 // whole run, then an unlinked temporary file) and are written when their turn comes.
-// Unordered (--unordered), every body waits in its spool and is written when it finishes.
+// Unordered (--unordered), the first transfer to deliver a byte while stdout is free holds it:
+// its body streams through with the same backpressure. The others wait in their spools (the
+// same budget, then a file); one that finishes while another holds stdout is queued, and the
+// queue is written, in the order the transfers finished, when the holder finishes. Then the
+// next transfer to deliver a byte holds stdout. Bodies are never interleaved.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -65,11 +70,16 @@ class OrderedBodies final : private FdHandler {
 
   // The bytes held in memory by the spools (for tests and the man page's figure).
   std::size_t spooled_in_memory() const { return m_budget.used; }
+  // --unordered: bodies queued behind the holder of stdout (their URLs already reported) that
+  // were cut short because their temporary file could not be read back.
+  uint64_t lost_after_report() const { return m_lost; }
 
  private:
   void on_fd_events(int fd, uint32_t events) override;
   void wait_for_room(Writer& w);
   void begin_turn();
+  // --unordered: the holder of stdout is done; the bodies queued behind it are written.
+  void release_holder();
 
   Output& m_out;
   Reactor& m_reactor;
@@ -80,6 +90,9 @@ class OrderedBodies final : private FdHandler {
   uint64_t m_turn = 0;  // sequence number of the URL whose turn it is
   std::unordered_map<uint64_t, Writer*> m_writers;
   Writer* m_paused = nullptr;
+  Writer* m_holder = nullptr;        // --unordered: the transfer streaming to stdout
+  std::deque<BodySpool> m_finished;  // --unordered: bodies done while another held stdout
+  uint64_t m_lost = 0;               // of those, cut short by a temporary file's read error
   int m_watched = -1;
 };
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -299,6 +300,78 @@ TEST_CASE("WarcWriter writes warcinfo, then response + request pairs") {
       CHECK(resp.field("warc-ip-address") == "192.0.2.7");
       CHECK(req.field("warc-ip-address") == "192.0.2.7");
     }
+  }
+}
+
+TEST_CASE("WarcWriter::write_streamed: digests as the body came, body read back in pieces") {
+  TempDir dir("warc_test");
+  std::string path = dir.file("stream.warc.gz");
+  // Over the writer's 1 MiB write piece: the record goes out in several writes.
+  std::string body(3 * 1024 * 1024 + 17, '\0');
+  std::mt19937 rng(7);
+  for (char& c : body) {
+    c = static_cast<char>(rng());
+  }
+  std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  auto reader = [&body](const std::function<bool(std::string_view)>& piece) {
+    for (std::size_t at = 0; at < body.size(); at += 65536) {
+      if (!piece(std::string_view(body).substr(at, 65536))) {
+        return false;
+      }
+    }
+    return true;
+  };
+  auto digest_of = [&](std::string_view b) {
+    WarcResponseDigest d(head);
+    for (std::size_t at = 0; at < b.size(); at += 4096) {
+      d.update(b.substr(at, 4096));
+    }
+    return d;
+  };
+  SUBCASE("the record is the one write() makes of the same exchange") {
+    std::uint64_t before = 0;
+    {
+      WarcWriter w(path, "greenfetch/9.9.9");
+      before = w.size();
+      WarcExchange x = exchange("http://example.com/big", {});
+      w.write_streamed(x, digest_of(body), reader);
+      CHECK(w.size() == file_size(path));
+      CHECK(w.size() > before);
+    }
+    std::vector<Record> records = read_warc(path);
+    REQUIRE(records.size() == 3);
+    check_file(records);
+    const Record& resp = records[1];
+    CHECK(resp.payload() == body);
+    CHECK(resp.field("warc-payload-digest") == warc_sha1_digest(body));
+    CHECK(resp.http_head().find("X-Greenfetch-Transfer-Encoding: chunked") != std::string::npos);
+    CHECK(records[2].field("warc-concurrent-to") == resp.field("warc-record-id"));
+  }
+  SUBCASE("a body read back shorter than digested: the record is cut back, the error named") {
+    std::uint64_t before = 0;
+    {
+      WarcWriter w(path, "greenfetch/9.9.9");
+      before = w.size();
+      WarcExchange x = exchange("http://example.com/big", {});
+      std::string shorter = body.substr(0, body.size() - 1);
+      auto short_reader = [&shorter](const std::function<bool(std::string_view)>& piece) {
+        for (std::size_t at = 0; at < shorter.size(); at += 65536) {
+          if (!piece(std::string_view(shorter).substr(at, 65536))) {
+            return false;
+          }
+        }
+        return true;
+      };
+      CHECK_THROWS_WITH_AS(w.write_streamed(x, digest_of(body), short_reader),
+                           doctest::Contains("cannot read the body back"), std::runtime_error);
+      CHECK(w.size() == before);
+      CHECK(file_size(path) == before);
+      w.write(exchange("http://example.com/after", "ok"));
+    }
+    std::vector<Record> records = read_warc(path);
+    REQUIRE(records.size() == 3);
+    check_file(records);
+    CHECK(records[1].field("warc-target-uri") == "http://example.com/after");
   }
 }
 

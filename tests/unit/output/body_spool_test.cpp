@@ -3,7 +3,13 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "tests/unit/temp_dir.hpp"
@@ -71,5 +77,51 @@ TEST_CASE("greenfetch::BodySpool") {
     CHECK_FALSE(s.append("x"));
     CHECK(s.error().find("/nonexistent/greenfetch") != std::string::npos);
     ::unsetenv("TMPDIR");
+  }
+  SUBCASE("each() reads it back as often as wanted; copy_to() writes it to a file") {
+    test::TempDir dir;
+    ::setenv("TMPDIR", dir.path().c_str(), 1);
+    SpoolBudget budget;
+    budget.limit = 1000;
+    BodySpool s(budget);
+    std::string big(200000, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) {
+      big[i] = static_cast<char>('a' + i % 26);
+    }
+    REQUIRE(s.append(big));
+    REQUIRE(s.spilled());
+    for (int round = 0; round < 2; ++round) {
+      std::string all;
+      CHECK(s.each([&all](std::string_view piece) {
+        all.append(piece);
+        return true;
+      }));
+      CHECK(all == big);
+    }
+    std::string path = dir.path() + "/copy";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    CHECK(s.copy_to(fd));
+    ::close(fd);
+    std::ifstream in(path, std::ios::binary);
+    CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == big);
+    // A moved spool keeps its bytes and its share of the budget.
+    BodySpool moved(std::move(s));
+    CHECK(moved.size() == big.size());
+    CHECK(budget.used == 1000);
+    CHECK(drained(moved) == big);
+    CHECK(budget.used == 0);
+    ::unsetenv("TMPDIR");
+  }
+  SUBCASE("copy_to() a full device fails with errno") {
+    SpoolBudget budget;
+    BodySpool s(budget);
+    REQUIRE(s.append(std::string(1000, 'q')));
+    int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    errno = 0;
+    CHECK_FALSE(s.copy_to(fd));
+    CHECK(errno == ENOSPC);
+    ::close(fd);
   }
 }
