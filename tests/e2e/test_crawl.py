@@ -347,7 +347,7 @@ def mirror_writes_a_folder_tree():
         out = os.path.join(d, "m")
         p = gf("-o", out, "--max-depth", "1", h.url("/html/48"), h.url("/dir/"))
         check(p.returncode == 0, p)  # /%2E%2E/%2e%2e/evil is /evil, a 404 page (not saved)
-        host = f"127.0.0.1:{h.port}"
+        host = f"127.0.0.1+{h.port}"
         for n in (48, 49, 50):
             with open(os.path.join(out, host, "html", str(n)), "rb") as f:
                 check(f.read() == h.get(f"/html/{n}")[1], n)
