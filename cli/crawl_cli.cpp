@@ -33,8 +33,9 @@ int crawl_main(int argc, char** argv) {
       "  greenfetch crawl --max-depth 2 -j https://example.org/   JSON Lines, two links deep\n"
       "  greenfetch crawl --warc site.warc.gz --state st https://example.org/   resumable\n"
       "\n"
-      "Output: one line per page (its URL); -j one JSON object per page; -w FORMAT as in "
-      "fetch mode.\nExit status: 0 no page failed, 1 some failed, 2 usage error.\n"
+      "Output: the URL of each page that answered 2xx (other answers on stderr);\n"
+      "-j one JSON object per page; -w FORMAT as in fetch mode.\n"
+      "Exit status: 0 no page failed, 1 some failed, 2 usage error.\n"
       "See greenfetch(1).");
   app.add_option("seeds", config.seeds, "URLs to start from (before those of -i)")
       ->type_name("SEED");
@@ -115,6 +116,8 @@ int crawl_main(int argc, char** argv) {
   app.add_flag("--no-robots", no_robots, "Do not fetch or obey robots.txt");
   app.add_flag("--sitemaps", config.sitemaps, "Also take seeds from the seed hosts' sitemaps");
   app.add_flag("-j,--jsonl", config.json, "Print one JSON object per page (JSON Lines)");
+  app.add_flag("--links", config.links,
+               "With -j, list each page's links and their scope in its record");
   app.add_option("-w,--write-out", config.write_out,
                  "Print FORMAT for each page (curl's variables; @FILE reads it)")
       ->type_name("FORMAT");
@@ -149,6 +152,9 @@ int crawl_main(int argc, char** argv) {
           throw UsageError("--accept-ext/--reject-ext: empty extension");
         }
       }
+    }
+    if (config.links && !config.json) {
+      throw UsageError("--links adds to the -j records: use it with -j");
     }
     if (config.json && !config.write_out.empty()) {
       throw UsageError("-j and -w cannot be used together");

@@ -33,6 +33,8 @@ struct CrawlConfig {
   bool robots = true;                    // --no-robots turns it off
   bool sitemaps = false;                 // --sitemaps: URLs of the seed hosts' sitemaps as seeds
   bool json = false;                     // -j: one JSON object per page
+  bool links = false;                    // --links: -j records list the page's links
+  bool convert_links = false;            // --convert-links: -o pages link to the mirror
   std::string write_out;                 // -w FORMAT
   std::string output_dir;                // -o DIR: mirror pages there
   std::string warc;                      // --warc FILE.warc.gz

@@ -1,8 +1,8 @@
 // The inside of crawl mode: the Crawler that run_crawl runs, shared by the files that define
 // its members: crawler.cpp (setup and the run loop), crawler_politeness.cpp (which host may
-// go next, robots.txt), crawler_pages.cpp (a page fetched, its links queued),
-// crawler_sitemaps.cpp (--sitemaps) and crawler_output.cpp (records, --state commits). Not
-// part of the public API.
+// go next, robots.txt), crawler_pages.cpp (a page fetched), crawler_links.cpp (its links
+// resolved, queued, listed), crawler_sitemaps.cpp (--sitemaps) and crawler_output.cpp
+// (records, --state commits). Not part of the public API.
 #pragma once
 
 #include <re2/re2.h>
@@ -19,6 +19,7 @@
 
 #include "core/crawl/crawler.hpp"
 #include "core/crawl/frontier.hpp"
+#include "core/crawl/link_extractor.hpp"
 #include "core/crawl/mirror.hpp"
 #include "core/crawl/seen_set.hpp"
 #include "core/crawl/state.hpp"
@@ -48,12 +49,20 @@ inline constexpr uint32_t k_sitemap_depth = std::numeric_limits<uint32_t>::max()
 // The memory of m_page_budget (documented in the man page's CRAWL MODE).
 inline constexpr std::size_t k_page_memory = 4 * 1024 * 1024;
 
+// A link of a page as --links lists it.
+struct PageLink {
+  std::string href;        // as found in the page (entities decoded)
+  std::string url;         // the normal form; empty when scope is "rejected" or "other_scheme"
+  std::string_view scope;  // "in", "out", "rejected" (by the URL Standard), "other_scheme"
+};
+
 struct PageResult {
   CrawlItem item;
   Response response;
   std::string final_url;  // normalized effective URL
   std::string title;
   std::size_t links = 0;
+  std::vector<PageLink> outlinks;  // with --links
   bool html = false;
 };
 
@@ -80,6 +89,9 @@ class Crawler {
   void sitemap_error(const std::string& url, std::string_view what);
   bool discover(const std::string& url, uint32_t depth,
                 const std::shared_ptr<const std::string>& referrer);
+  // A page's links (crawler_links.cpp): resolved against its base URL, queued when `queue`,
+  // listed in p.outlinks with --links.
+  void page_links(PageResult& p, const ExtractedPage& page, bool queue);
   bool report(PageResult& p);
   void report_skipped(const CrawlItem& item, std::string_view why);
   // A link of `page` that the URL Standard's parser rejects: counted, reported, not fetched.
@@ -87,6 +99,8 @@ class Crawler {
   // --list-external: an out-of-scope link, listed the first time it is seen.
   void link_external(const std::string& page, const std::string& url);
   void error_line(const std::string& url, const Response& r);
+  // Plain output: a page that answered, but not 2xx, named on stderr with its status.
+  void status_line(const PageResult& p);
   void schedule_flush();
   void open_state();
   void commit_state(bool finished = false);

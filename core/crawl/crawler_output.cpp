@@ -2,6 +2,7 @@
 // page skipped, error lines, the periodic flush, and the --state commits that mark where
 // each output file ends.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -103,27 +104,70 @@ void Crawler::link_external(const std::string& page, const std::string& url) {
   }
 }
 
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// A crawl record: fetch's -j record (core/output/json_record.hpp) for the page's response,
+// then crawl's own fields: depth, referrer, title, links (the number found), skipped (null,
+// or why the page was not fetched), and with --links the links themselves.
+std::string crawl_record(const Response& r, const CrawlItem& item, const PageResult* p,
+                         std::string_view skipped, bool list_links) {
+  Json extra = Json::object();
+  extra["depth"] = item.depth;
+  extra["referrer"] = item.referrer ? Json(*item.referrer) : Json(nullptr);
+  extra["title"] = p != nullptr && !p->title.empty() ? Json(p->title) : Json(nullptr);
+  extra["links"] = p != nullptr ? p->links : 0;
+  extra["skipped"] = skipped.empty() ? Json(nullptr) : Json(skipped);
+  if (list_links) {
+    Json list = Json::array();
+    if (p != nullptr) {
+      for (const PageLink& l : p->outlinks) {
+        list.push_back({{"href", l.href},
+                        {"url", l.url.empty() ? Json(nullptr) : Json(l.url)},
+                        {"scope", l.scope}});
+      }
+    }
+    extra["outlinks"] = std::move(list);
+  }
+  JsonRecordOptions opts;
+  opts.extra = &extra;
+  std::string line = json_record(r, opts);
+  line += '\n';
+  return line;
+}
+
+}  // namespace
+
 void Crawler::report_skipped(const CrawlItem& item, std::string_view why) {
   ++m_skipped;
   if (!m_config.json) {
     return;
   }
-  m_line.clear();
-  m_line += "{\"url\":";
-  append_json_string(m_line, item.url);
-  m_line += fmt::format(",\"final_url\":null,\"depth\":{},\"referrer\":", item.depth);
-  if (item.referrer) {
-    append_json_string(m_line, *item.referrer);
-  } else {
-    m_line += "null";
-  }
-  m_line +=
-      ",\"status\":null,\"content_type\":null,\"size\":0,\"title\":null,\"links\":0,"
-      "\"error\":null,\"skipped\":";
-  append_json_string(m_line, why);
-  m_line += "}\n";
-  m_out.write(m_line);
+  // Not fetched: the record of a URL that got no answer, as fetch mode gives one.
+  Response r;
+  r.url = item.url;
+  r.effective_url = item.url;
+  m_out.write(crawl_record(r, item, nullptr, why, m_config.links));
   schedule_flush();
+}
+
+// The plain output (no -j or -w) lists the pages that answered 2xx, one URL a line, so that it
+// can be piped into other tools as a list of good pages; the others are named on stderr with
+// their status and the page that linked them (a broken-link report), unless -s.
+void Crawler::status_line(const PageResult& p) {
+  if (m_config.silent) {
+    return;
+  }
+  if (m_progress != nullptr) {
+    m_progress->clear();
+  }
+  std::string line = fmt::format("greenfetch: {}: HTTP {}", p.item.url, p.response.http_code);
+  if (p.item.referrer) {
+    line += fmt::format(" (linked from {})", *p.item.referrer);
+  }
+  line += '\n';
+  write_all(m_err_fd, line);
 }
 
 // Writes the page's record; false when there is none (the transfer was cancelled).
@@ -143,46 +187,14 @@ bool Crawler::report(PageResult& p) {
   }
   m_line.clear();
   if (m_config.json) {
-    m_line += "{\"url\":";
-    append_json_string(m_line, p.item.url);
-    m_line += ",\"final_url\":";
-    append_json_string(m_line, p.final_url.empty() ? r.effective_url : p.final_url);
-    m_line += fmt::format(",\"depth\":{},\"referrer\":", p.item.depth);
-    if (p.item.referrer) {
-      append_json_string(m_line, *p.item.referrer);
-    } else {
-      m_line += "null";
-    }
-    m_line += ",\"status\":";
-    m_line += r.http_code > 0 ? std::to_string(r.http_code) : "null";
-    m_line += ",\"content_type\":";
-    if (r.content_type.empty()) {
-      m_line += "null";
-    } else {
-      append_json_string(m_line, r.content_type);
-    }
-    m_line += fmt::format(",\"size\":{},\"title\":", r.size_download);
-    if (p.title.empty()) {
-      m_line += "null";
-    } else {
-      append_json_string(m_line, p.title);
-    }
-    m_line += fmt::format(",\"links\":{},\"error\":", p.links);
-    if (r.ok()) {
-      m_line += "null";
-    } else {
-      m_line += "{\"kind\":";
-      append_json_string(m_line, error_kind(r.error));
-      m_line += ",\"message\":";
-      append_json_string(m_line, r.error_message);
-      m_line += '}';
-    }
-    m_line += "}\n";
+    m_line = crawl_record(r, p.item, &p, {}, m_config.links);
   } else if (m_write_out) {
     m_write_out->render_to(m_line, r);
-  } else if (r.ok() || r.http_code > 0) {
+  } else if (r.ok() && r.http_code >= 200 && r.http_code < 300) {
     m_line += p.item.url;
     m_line += '\n';
+  } else if (r.ok()) {
+    status_line(p);
   }
   m_out.write(m_line);
   schedule_flush();

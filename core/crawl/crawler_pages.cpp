@@ -102,33 +102,8 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
     ExtractedPage page = page_sink.finish();
     p.title = std::move(page.title);
     p.links = page.links.size();
-    if (follow && static_cast<int>(p.item.depth) < m_config.max_depth && !m_stopping) {
-      // The document's base URL: <base href> resolved against the page's URL, or the page's
-      // URL (also when <base href> fails to parse, as in browsers).
-      UrlParseResult base = parse_url(p.final_url);
-      if (base.status == UrlParseStatus::ok && !page.base.empty()) {
-        UrlParseResult b = parse_url(page.base, &base.url);
-        if (b.status == UrlParseStatus::ok) {
-          base = std::move(b);
-        }
-      }
-      auto referrer = std::make_shared<const std::string>(p.item.url);
-      uint32_t depth = p.item.depth + 1;
-      for (const std::string& link : page.links) {
-        if (base.status != UrlParseStatus::ok) {
-          break;
-        }
-        ResolvedUrl u = resolve_checked(base.url, link, m_norm);
-        if (u.status == UrlParseStatus::failure) {
-          link_rejected(p.item.url, link);
-        } else if (u.status == UrlParseStatus::ok && m_scope->in_scope(u.url)) {
-          discover(u.url, depth, referrer);
-        } else if (u.status == UrlParseStatus::ok && m_external_fd.valid() &&
-                   !m_scope->same_site(u.url)) {
-          link_external(p.item.url, u.url);
-        }
-      }
-    }
+    page_links(p, page,
+               follow && static_cast<int>(p.item.depth) < m_config.max_depth && !m_stopping);
   }
   if (r.ok() && m_warc) {
     WarcExchange x;

@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 #include "core/output/output.hpp"
@@ -15,30 +18,109 @@ namespace greenfetch {
 
 namespace {
 
+// Longest file or folder name written; a longer one is shortened with a hash.
 constexpr std::size_t k_max_segment = 200;
+// What a shortened name keeps of the encoded name before its hash.
+constexpr std::size_t k_kept_prefix = 180;
+
+constexpr char k_hex[] = "0123456789ABCDEF";
+
+// The bytes a name keeps as they are: letters, digits and "-._,=" (and '+' outside the
+// authority, where it separates the port); '-' not first (an option to every command).
+// Everything else, '%' and '@' included, is written %XX.
+bool keeps(char c, bool first, bool authority) {
+  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+    return true;
+  }
+  switch (c) {
+    case '.':
+    case '_':
+    case ',':
+    case '=':
+      return true;
+    case '-':
+      return !first;
+    case '+':
+      return !authority;
+    default:
+      return false;
+  }
+}
+
+void encode_into(std::string& out, std::string_view s, bool authority) {
+  for (char c : s) {
+    if (keeps(c, out.empty(), authority)) {
+      out += c;
+    } else {
+      auto b = static_cast<unsigned char>(c);
+      out += '%';
+      out += k_hex[b >> 4];
+      out += k_hex[b & 0xF];
+    }
+  }
+}
+
+// A device name of Windows (CON, NUL, COM1, ...), with or without an extension.
+bool windows_device(std::string_view name) {
+  std::string_view stem = name.substr(0, name.find('.'));
+  std::string up;
+  for (char c : stem) {
+    up += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  if (up == "CON" || up == "PRN" || up == "AUX" || up == "NUL") {
+    return true;
+  }
+  return up.size() == 4 && (up.starts_with("COM") || up.starts_with("LPT")) && up[3] >= '1' &&
+         up[3] <= '9';
+}
+
+std::string escaped_byte(char c) {
+  auto b = static_cast<unsigned char>(c);
+  return {'%', k_hex[b >> 4], k_hex[b & 0xF]};
+}
+
+// The last touches on an encoded name: a device name gets its first byte escaped, a name
+// ending in '.' (".", "..", "x.") its last dot, an empty name is "%-", and a name longer than
+// k_max_segment keeps k_kept_prefix bytes (no %XX cut) and then "%-" and 16 hex digits of the
+// SHA-256 of the whole name. "%-" never comes out of encode_into, so none of these can equal
+// the name of another URL.
+std::string finish_name(std::string name) {
+  if (name.empty()) {
+    return "%-";
+  }
+  if (windows_device(name)) {
+    name = escaped_byte(name.front()) + name.substr(1);
+  }
+  if (name.back() == '.') {
+    name.pop_back();
+    name += "%2E";
+  }
+  if (name.size() > k_max_segment) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_size = 0;
+    if (EVP_Digest(name.data(), name.size(), md, &md_size, EVP_sha256(), nullptr) != 1) {
+      throw std::bad_alloc();
+    }
+    std::size_t keep = k_kept_prefix;
+    for (std::size_t i = keep >= 2 ? keep - 2 : 0; i < keep; ++i) {
+      if (name[i] == '%') {
+        keep = i;  // a %XX escape is kept whole or not at all
+      }
+    }
+    name.resize(keep);
+    name += "%-";
+    for (unsigned int i = 0; i < 8; ++i) {
+      name += k_hex[md[i] >> 4];
+      name += k_hex[md[i] & 0xF];
+    }
+  }
+  return name;
+}
 
 std::string safe_segment(std::string_view s) {
   std::string out;
-  if (s.empty()) {
-    return "_";
-  }
-  if (s == "." || s == "..") {
-    return "_" + std::string(s);
-  }
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '/') {
-      out += "%2F";
-    } else if (c == '\0') {
-      out += "%00";
-    } else {
-      out += c;
-    }
-  }
-  if (out.size() > k_max_segment) {
-    out.resize(k_max_segment);
-  }
-  return out;
+  encode_into(out, s, false);
+  return finish_name(std::move(out));
 }
 
 }  // namespace
@@ -60,7 +142,21 @@ std::vector<std::string> CrawlMirror::segments(std::string_view url) {
   if (std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
     authority.remove_prefix(at + 1);
   }
-  out.push_back(safe_segment(authority));
+  // HOST or HOST+PORT (':' is no character for a Windows name); '+' in a host is %2B.
+  std::string_view host = authority;
+  std::string_view port;
+  if (std::size_t colon = authority.rfind(':');
+      colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  std::string top;
+  encode_into(top, host, true);
+  if (!port.empty()) {
+    top += '+';
+    encode_into(top, port, true);
+  }
+  out.push_back(finish_name(std::move(top)));
   std::string_view path;
   std::string_view query;
   bool has_query = false;
@@ -89,12 +185,24 @@ std::vector<std::string> CrawlMirror::segments(std::string_view url) {
   for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
     out.push_back(safe_segment(pieces[i]));
   }
-  std::string file(pieces.back().empty() ? std::string_view("index.html") : pieces.back());
+  // FILE, or FILE@QUERY: '@' is %40 in every other place, so "a?x=1" and a file "a@x=1"
+  // ("a%40x=1") never meet.
+  std::string file;
+  encode_into(file, pieces.back().empty() ? std::string_view("index.html") : pieces.back(), false);
   if (has_query) {
-    file += '?';
-    file += query;
+    file += '@';
+    encode_into(file, query, false);
   }
-  out.push_back(safe_segment(file));
+  out.push_back(finish_name(std::move(file)));
+  return out;
+}
+
+std::string CrawlMirror::relative_path(std::string_view url) {
+  std::string out;
+  for (const std::string& s : segments(url)) {
+    out += out.empty() ? "" : "/";
+    out += s;
+  }
   return out;
 }
 

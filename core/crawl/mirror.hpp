@@ -19,11 +19,19 @@ class CrawlMirror {
   // Creates DIR if needed; throws UsageError naming it if it cannot be opened.
   explicit CrawlMirror(const std::string& dir);
 
-  // The path segments a normalized URL maps to: the authority (user info dropped), then the
-  // path's segments; a path ending in '/' gets "index.html", a query is kept in the last
-  // segment ("page?x=1", '/' in it as %2F). Empty segments become "_", "." and ".." become
-  // "_." and "_..", and a segment is cut at 200 bytes. Empty if the URL has no "://".
+  // The names a normalized URL maps to: HOST (or HOST+PORT; user info dropped), then a folder
+  // per path segment, then the file: the last segment ("index.html" for a path ending in '/'),
+  // and with a query FILE@QUERY. Each name keeps letters, digits and "-._,=+" ('-' not first,
+  // '+' not in HOST) and writes every other byte as %XX (upper-case hex): '%' itself, '@',
+  // and everything shells or Windows dislike (space, ':', '?', '*', '"', '\\', '|', '&', ...).
+  // So names are stable, safe to type, and two URLs never share one, except "/d/" and
+  // "/d/index.html" (as in wget). Then: a Windows device name (CON, nul.txt, COM1) gets its
+  // first byte escaped, a trailing '.' is "%2E" (so never "." or ".."), an empty segment is
+  // "%-", and a name over 200 bytes keeps its first 180 and ends in "%-" and 16 hex digits of
+  // its SHA-256 ("%-" comes out of nothing else). Empty if the URL has no "://".
   static std::vector<std::string> segments(std::string_view url);
+  // The segments joined with '/': the URL's file relative to DIR.
+  static std::string relative_path(std::string_view url);
 
   // Writes body to the URL's file (replacing an earlier copy); returns its path (DIR/...).
   // Throws std::runtime_error naming the path (a file where a folder is needed, disk full).

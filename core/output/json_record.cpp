@@ -279,6 +279,11 @@ std::string json_record(const Response& r, const JsonRecordOptions& opts) {
       j["body_encoding"] = "base64";
     }
   }
+  if (opts.extra != nullptr) {
+    for (const auto& [key, value] : opts.extra->items()) {
+      j[key] = value;
+    }
+  }
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

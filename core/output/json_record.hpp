@@ -6,20 +6,26 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/http/response.hpp"
 
 namespace greenfetch {
 
 struct JsonRecordOptions {
   bool include_body = false;  // --body: add "body" and "body_encoding"
+  // More fields, after all the others and in their order (crawl's depth, referrer, ...). An
+  // object; not owned; null: none.
+  const nlohmann::ordered_json* extra = nullptr;
 };
 
 // One line of JSON (no trailing newline) for one result. Always valid JSON, whatever bytes the
 // URL, headers or body hold: invalid UTF-8 becomes U+FFFD in strings, and a body that is not
 // valid UTF-8 is given in base64. Fields, in this order: url, line, url_effective, status,
 // http_version, remote_ip, remote_port, headers, content_type, size, time, redirects, retries,
-// error, and with include_body: body, body_encoding. Empty strings and zero numbers that mean
-// "none" (line, status, http_version, remote_ip, remote_port, content_type) are null.
+// error, and with include_body: body, body_encoding; then the fields of `extra`. Empty strings and
+// zero numbers that mean "none" (line, status, http_version, remote_ip, remote_port, content_type)
+// are null.
 std::string json_record(const Response& r, const JsonRecordOptions& opts = {});
 
 // True when s is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
