@@ -1,7 +1,10 @@
 #include "core/bench/connection.hpp"
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <new>
@@ -187,6 +190,7 @@ IoResult BenchConnection::open(const ConnectSpec& spec, std::string& message) {
   curl_easy_getinfo(e, CURLINFO_CONNECT_TIME, &m_connect_time);
   curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME, &m_tls_time);
   m_open = m_fd != CURL_SOCKET_BAD;
+  m_raw = !spec.tls;
   if (!m_open) {
     r.code = CURLE_COULDNT_CONNECT;
     message = "libcurl gave no socket";
@@ -199,22 +203,68 @@ bool BenchConnection::wait_for(uint32_t events, Clock::time_point deadline) {
   if (m_cancelled) {
     return false;
   }
+  if (Clock::now() >= deadline) {
+    m_timed_out = true;
+    return false;
+  }
   m_reactor.watch(m_fd, events, this);
   Waiter w(m_reactor);
   m_waiter = &w;
-  bool posted = deadline == Clock::time_point::max() ? w.wait() : w.wait_until(deadline);
+  m_wait_deadline = deadline;
+  m_timed_out = false;
+  w.wait();
   m_waiter = nullptr;
+  m_wait_deadline = Clock::time_point::max();
+  bool posted = !m_timed_out;
   // Not watched between waits: an idle connection the server closes must not wake the loop
   // again and again (the event is level-triggered); kept registered, it costs no syscall.
   m_reactor.unwatch(m_fd, /*keep_registered=*/true);
   return posted && !m_cancelled;
 }
 
+void BenchConnection::expire(Clock::time_point now) {
+  if (m_waiter != nullptr && !m_connecting && now >= m_wait_deadline) {
+    m_timed_out = true;
+    m_waiter->post();
+  }
+}
+
+IoResult BenchConnection::stopped() const {
+  IoResult r;
+  r.cancelled = m_cancelled;
+  r.code = m_cancelled ? CURLE_OK : CURLE_OPERATION_TIMEDOUT;
+  return r;
+}
+
+namespace {
+
+// send() and recv() with libcurl's codes: CURLE_AGAIN, CURLE_SEND_ERROR, CURLE_RECV_ERROR.
+CURLcode raw_send(int fd, const char* data, std::size_t size, std::size_t& n) {
+  ssize_t k = ::send(fd, data, size, MSG_NOSIGNAL);
+  if (k >= 0) {
+    n = static_cast<std::size_t>(k);
+    return CURLE_OK;
+  }
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? CURLE_AGAIN : CURLE_SEND_ERROR;
+}
+
+CURLcode raw_recv(int fd, char* buf, std::size_t size, std::size_t& n) {
+  ssize_t k = ::recv(fd, buf, size, 0);
+  if (k >= 0) {
+    n = static_cast<std::size_t>(k);
+    return CURLE_OK;
+  }
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? CURLE_AGAIN : CURLE_RECV_ERROR;
+}
+
+}  // namespace
+
 IoResult BenchConnection::send_all(std::string_view data, Clock::time_point deadline) {
   IoResult r;
   while (!data.empty()) {
     std::size_t n = 0;
-    CURLcode rc = curl_easy_send(m_easy.get(), data.data(), data.size(), &n);
+    CURLcode rc = m_raw ? raw_send(m_fd, data.data(), data.size(), n)
+                        : curl_easy_send(m_easy.get(), data.data(), data.size(), &n);
     if (rc == CURLE_OK) {
       data.remove_prefix(n);
       r.bytes += n;
@@ -225,9 +275,7 @@ IoResult BenchConnection::send_all(std::string_view data, Clock::time_point dead
       return r;
     }
     if (!wait_for(EPOLLOUT, deadline)) {
-      r.cancelled = m_cancelled;
-      r.code = m_cancelled ? CURLE_OK : CURLE_OPERATION_TIMEDOUT;
-      return r;
+      return stopped();
     }
   }
   return r;
@@ -237,13 +285,12 @@ IoResult BenchConnection::receive(char* buf, std::size_t size, Clock::time_point
                                   bool wait_first) {
   IoResult r;
   if (wait_first && !wait_for(EPOLLIN, deadline)) {
-    r.cancelled = m_cancelled;
-    r.code = m_cancelled ? CURLE_OK : CURLE_OPERATION_TIMEDOUT;
-    return r;
+    return stopped();
   }
   for (;;) {
     std::size_t n = 0;
-    CURLcode rc = curl_easy_recv(m_easy.get(), buf, size, &n);
+    CURLcode rc =
+        m_raw ? raw_recv(m_fd, buf, size, n) : curl_easy_recv(m_easy.get(), buf, size, &n);
     if (rc == CURLE_OK) {
       r.bytes = n;
       return r;
@@ -253,9 +300,7 @@ IoResult BenchConnection::receive(char* buf, std::size_t size, Clock::time_point
       return r;
     }
     if (!wait_for(EPOLLIN, deadline)) {
-      r.cancelled = m_cancelled;
-      r.code = m_cancelled ? CURLE_OK : CURLE_OPERATION_TIMEDOUT;
-      return r;
+      return stopped();
     }
   }
 }

@@ -65,8 +65,15 @@ std::string fast_path_blocker(const BenchConfig& config) {
 
 FastPath::FastPath(const BenchConfig& config, Resolver& resolver, std::size_t in_flight,
                    Reactor& reactor)
-    : m_config(config), m_resolver(resolver), m_reactor(reactor), m_in_flight(in_flight) {
+    : m_config(config),
+      m_resolver(resolver),
+      m_reactor(reactor),
+      m_in_flight(in_flight),
+      m_watchdog([this] { on_watchdog(); }) {
   const RequestOptions& o = config.request;
+  // -m is kept to 10 ms, as libcurl's timeouts are; --speed-time has whole seconds.
+  m_watch_every =
+      o.max_time.count() > 0 ? std::chrono::milliseconds(10) : std::chrono::milliseconds(250);
   EnvProxies env;
   if (o.proxy_from_env) {
     env = proxies_from_env();
@@ -154,6 +161,7 @@ bool FastPath::connect(BenchConnection& c, Origin& o, Response& r, Clock::time_p
   }
   ConnectSpec spec;
   spec.url = o.url;
+  spec.tls = o.tls;
   spec.resolve = resolve.get();
   spec.options = &m_config.request;
   spec.deadline = deadline;
@@ -198,6 +206,9 @@ std::optional<Response> FastPath::fetch(std::size_t target) {
     ~Busy() { busy.erase(std::find(busy.begin(), busy.end(), c)); }
   } busy{m_busy, c.get()};
   m_busy.push_back(c.get());
+  if (!m_watchdog.armed()) {
+    m_watchdog.arm(m_reactor, start + m_watch_every);
+  }
   ResponseParser parser;
   // A kept-alive connection the server closed while idle fails before any byte of the
   // answer: the request is sent once more on a new connection, as libcurl does.
@@ -321,6 +332,16 @@ std::optional<Response> FastPath::fetch(std::size_t target) {
   }
   give_back(origin, std::move(c));
   return r;
+}
+
+void FastPath::on_watchdog() {
+  Clock::time_point now = Clock::now();
+  for (BenchConnection* c : m_busy) {
+    c->expire(now);
+  }
+  if (!m_busy.empty()) {
+    m_watchdog.arm(m_reactor, now + m_watch_every);
+  }
 }
 
 void FastPath::cancel_all() {

@@ -75,6 +75,10 @@ class FastPath {
   std::vector<BenchConnection*> m_busy;  // connections carrying a request now
   std::size_t m_open = 0;                // connections open or opening
   bool m_cancelled = false;
+  // Ends the waits past their deadline (see core/bench/connection.hpp), while any is busy.
+  Timer m_watchdog;
+  Clock::duration m_watch_every{};
+  void on_watchdog();
   // Shared: a fiber hands a whole read to its parser before it can yield.
   std::array<char, 16384> m_buffer{};
 };
