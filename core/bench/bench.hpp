@@ -60,7 +60,7 @@ struct BenchStats {
   uint64_t requests = 0;          // completed and counted (successes and failures)
   uint64_t successes = 0;         // answers with a status below 400
   uint64_t failures = 0;          // transfer errors plus statuses >= 400
-  uint64_t body_bytes = 0;        // body bytes received (after decoding)
+  uint64_t body_bytes = 0;        // body bytes received (as sent: not decoded)
   uint64_t bytes_sent = 0;        // on the wire: request heads and bodies (CURLINFO_REQUEST_SIZE)
   uint64_t bytes_received = 0;    // on the wire: response heads (CURLINFO_HEADER_SIZE) + bodies
   uint64_t connections = 0;       // new connections opened

@@ -10,8 +10,8 @@
 //
 // What it cannot do goes to the full libcurl path (HttpClient), decided per run
 // (fast_path_blocker) or per target (build_wire_request); a target whose answers turn out
-// to need libcurl (a redirect to follow, an encoded body to decode) moves to the full path
-// for the rest of the run, starting with the answer that showed it.
+// to need libcurl (a redirect to follow) moves to the full path for the rest of the run,
+// starting with the answer that showed it (fetched again there, and counted once).
 #pragma once
 
 #include <array>
