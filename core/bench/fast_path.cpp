@@ -12,6 +12,8 @@ namespace greenfetch {
 
 namespace {
 
+constexpr std::size_t k_extra_connections = 512;
+
 int64_t to_us(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
@@ -115,7 +117,9 @@ std::unique_ptr<BenchConnection> FastPath::take(std::size_t origin) {
     idle.pop_back();
     return c;
   }
-  if (m_open >= m_in_flight) {
+  // As HttpClient's cache: up to in_flight connections per origin, and at most 512 more than
+  // in_flight in all (so that targets that alternate between origins keep their connections).
+  if (m_open >= std::min(m_in_flight * m_origins.size(), m_in_flight + k_extra_connections)) {
     // Every connection allowed is open: close an idle one of another origin and reuse it.
     for (Origin& g : m_origins) {
       if (!g.idle.empty()) {
