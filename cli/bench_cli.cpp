@@ -153,7 +153,7 @@ int bench_main(int argc, char** argv) {
   std::map<std::string, BenchPath> paths{
       {"auto", BenchPath::automatic}, {"fast", BenchPath::fast}, {"libcurl", BenchPath::libcurl}};
   app.add_option("--path", config.path,
-                 "auto (default): fast path where it can; fast; libcurl (full transfers)")
+                 "Fast path where it can (auto), only (fast), or none (libcurl)")
       ->type_name("auto|fast|libcurl")
       ->transform(CLI::CheckedTransformer(paths, CLI::ignore_case).description(""));
   app.add_option("--streams", config.streams,

@@ -1,5 +1,7 @@
 #include "core/bench/fast_path.hpp"
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -32,12 +34,18 @@ void fail(Response& r, CURLcode code, std::string message) {
 
 std::string fast_path_blocker(const BenchConfig& config) {
   const RequestOptions& o = config.request;
+  // A connection here holds 3 descriptors: its socket and the wakeup socket pair libcurl 7.88
+  // makes for each multi handle (one multi per connection, see connection.hpp).
+  rlimit fds{};
+  bool few_fds = getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY &&
+                 3 * static_cast<rlim_t>(config.concurrency) + 64 > fds.rlim_cur;
   struct Rule {
     bool applies;
     const char* what;
   };
   const Rule rules[] = {
       {config.streams > 1, "--streams (HTTP/2)"},
+      {few_fds, "the descriptor limit (3 per connection on the fast path)"},
       {o.http_version == 2, "--http2"},
       {!o.proxy.empty(), "a proxy (-x)"},
       {!o.connect_to.empty(), "--connect-to"},

@@ -12,6 +12,9 @@ TEST_CASE("greenfetch::fast_path_blocker") {
   config.streams = 4;
   CHECK(fast_path_blocker(config).find("--streams") != std::string::npos);
   config.streams = 0;
+  config.concurrency = std::size_t{1} << 40;  // 3 descriptors each: over any soft limit
+  CHECK(fast_path_blocker(config).find("descriptor") != std::string::npos);
+  config.concurrency = 50;
   config.request.cookies = {"a=1"};
   CHECK(fast_path_blocker(config).find("cookies") != std::string::npos);
 }
