@@ -813,7 +813,7 @@ namespace {
 
 std::string path_text(const BenchResult& r) {
   const BenchStats& s = r.stats;
-  std::string why = r.libcurl_reason.empty() ? std::string() : " (for " + r.libcurl_reason + ")";
+  std::string why = r.libcurl_reason.empty() ? std::string() : "; libcurl for " + r.libcurl_reason;
   if (s.libcurl_requests == 0) {
     return s.fast_requests > 0
                ? "fast (connections by libcurl; requests written and answers parsed by bench)"
