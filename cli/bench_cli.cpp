@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -149,6 +150,12 @@ int bench_main(int argc, char** argv) {
       ->type_name("R")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-keepalive", no_keepalive, "Open a new connection for every request");
+  std::map<std::string, BenchPath> paths{
+      {"auto", BenchPath::automatic}, {"fast", BenchPath::fast}, {"libcurl", BenchPath::libcurl}};
+  app.add_option("--path", config.path,
+                 "Fast path where it can (auto), only (fast), or none (libcurl)")
+      ->type_name("auto|fast|libcurl")
+      ->transform(CLI::CheckedTransformer(paths, CLI::ignore_case).description(""));
   app.add_option("--streams", config.streams,
                  "Requests in flight per connection (HTTP/2, as h2load -m)")
       ->type_name("N")
@@ -160,11 +167,9 @@ int bench_main(int argc, char** argv) {
   app.add_option("--results", results,
                  "Write the run's record (HdrHistogram log) for 'bench report'")
       ->type_name("FILE");
-  app.add_option("--segment", segment,
-                 "Run share I of N of -n, -c and --rate (N machines)")
+  app.add_option("--segment", segment, "Run share I of N of -n, -c and --rate (N machines)")
       ->type_name("I/N");
-  app.add_option("--start-at", start_at,
-                 "Start at this UTC time (2026-12-03T14:00:00Z or @UNIX)")
+  app.add_option("--start-at", start_at, "Start at this UTC time (2026-12-03T14:00:00Z or @UNIX)")
       ->type_name("TIME");
   RequestArgs request_args;
   request_args.dns = &config.dns;

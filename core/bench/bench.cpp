@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/bench/fast_path.hpp"
 #include "core/bench/hdr_codec.hpp"
 #include "core/engine/fd_limit.hpp"
 #include "core/engine/green_pool.hpp"
@@ -89,6 +90,8 @@ class BenchThread {
 
   BenchStats run(Clock::time_point start);
   double measured_seconds() const { return m_seconds; }
+  // Why requests of this thread went the full path (empty: none did).
+  const std::string& libcurl_reason() const { return m_libcurl_reason; }
   // Per-second histograms (config.intervals): second since the measured start, tag index
   // (k_interval_tags, then targets), encoded histogram.
   struct Encoded {
@@ -104,7 +107,9 @@ class BenchThread {
 
  private:
   void prepare(HttpClient& client);
-  void record(const Response& r, std::size_t target, Clock::time_point intended,
+  // One request of target, on the fast path when it can; `fast` says which ran.
+  Response fetch(HttpClient& client, std::size_t target, bool& fast);
+  void record(const Response& r, std::size_t target, bool fast, Clock::time_point intended,
               Clock::time_point started, Clock::time_point ended);
   void record_interval(const Response& r, std::size_t target, bool failed, int64_t latency,
                        int64_t uncorrected, Clock::time_point ended);
@@ -133,6 +138,8 @@ class BenchThread {
   int64_t m_interval_second = -1;
   std::vector<std::optional<Histogram>> m_interval;  // by tag index, made when first used
   std::vector<Encoded> m_intervals;
+  std::optional<FastPath> m_fast;
+  std::string m_libcurl_reason;
 };
 
 constexpr std::size_t k_status_tag = 7;  // index of "status_1xx" in k_interval_tags
@@ -234,13 +241,30 @@ void BenchThread::record_interval(const Response& r, std::size_t target, bool fa
   }
 }
 
-void BenchThread::record(const Response& r, std::size_t target, Clock::time_point intended,
-                         Clock::time_point started, Clock::time_point ended) {
+Response BenchThread::fetch(HttpClient& client, std::size_t target, bool& fast) {
+  fast = m_fast && m_fast->handles(target);
+  if (fast) {
+    std::optional<Response> r = m_fast->fetch(target);
+    if (r) {
+      return std::move(*r);
+    }
+    fast = false;  // the answer needs libcurl: this request and the target's next ones
+  }
+  if (m_fast && m_libcurl_reason.empty()) {
+    m_libcurl_reason = m_fast->reason(target);
+  }
+  return client.fetch(m_requests[target]);
+}
+
+void BenchThread::record(const Response& r, std::size_t target, bool fast,
+                         Clock::time_point intended, Clock::time_point started,
+                         Clock::time_point ended) {
   if (!m_measuring || r.error == Error::cancelled) {
     return;
   }
   BenchStats& s = m_stats;
   ++s.requests;
+  ++(fast ? s.fast_requests : s.libcurl_requests);
   s.body_bytes += static_cast<uint64_t>(r.size_download);
   // libcurl sends a small body (under 64 KiB, lib/http.c) in the same buffer as the request
   // head and counts it in CURLINFO_REQUEST_SIZE as well as in the upload size; a larger one is
@@ -288,8 +312,9 @@ void BenchThread::closed_loop(HttpClient& client, GreenPool& pool) {
       while (take_ticket()) {
         std::size_t target = m_next_target++ % m_requests.size();
         Clock::time_point started = Clock::now();
-        Response r = client.fetch(m_requests[target]);
-        record(r, target, started, started, Clock::now());
+        bool fast = false;
+        Response r = fetch(client, target, fast);
+        record(r, target, fast, started, started, Clock::now());
       }
     });
   }
@@ -319,8 +344,9 @@ void BenchThread::open_loop(HttpClient& client, GreenPool& pool) {
     std::size_t target = m_next_target++ % m_requests.size();
     pool.spawn([this, &client, target, intended] {
       Clock::time_point started = Clock::now();
-      Response r = client.fetch(m_requests[target]);
-      record(r, target, intended, started, Clock::now());
+      bool fast = false;
+      Response r = fetch(client, target, fast);
+      record(r, target, fast, intended, started, Clock::now());
     });
     if (full && m_measuring) {
       // The start is late: the pool was full at its scheduled time. Counted, never dropped.
@@ -349,6 +375,9 @@ void BenchThread::run_phase(HttpClient& client, Reactor& reactor, bool measured,
   auto halt = [this, &client] {
     m_stopped = true;
     client.cancel_all();
+    if (m_fast) {
+      m_fast->cancel_all();
+    }
     if (m_pacer != nullptr) {
       m_pacer->post();
     }
@@ -381,6 +410,9 @@ void BenchThread::run_phase(HttpClient& client, Reactor& reactor, bool measured,
     m_stats.scheduled = m_stats.started;
   }
   client.reset_cancel();
+  if (m_fast) {
+    m_fast->reset_cancel();
+  }
 }
 
 BenchStats BenchThread::run(Clock::time_point start) {
@@ -401,6 +433,9 @@ BenchStats BenchThread::run(Clock::time_point start) {
   start_client(resolver, client_slot, m_config.dns, m_config.request, options, reactor);
   HttpClient& client = *client_slot;
   prepare(client);
+  if (m_config.path != BenchPath::libcurl && fast_path_blocker(m_config).empty()) {
+    m_fast.emplace(m_config, *resolver, in_flight(), reactor);
+  }
   std::optional<Timer> live_timer;
   if (m_config.warmup.count() > 0) {
     run_phase(client, reactor, false, start + m_config.warmup);
@@ -520,6 +555,8 @@ void BenchStats::merge(const BenchStats& o) {
   bytes_sent += o.bytes_sent;
   bytes_received += o.bytes_received;
   connections += o.connections;
+  fast_requests += o.fast_requests;
+  libcurl_requests += o.libcurl_requests;
   scheduled += o.scheduled;
   started += o.started;
   late_starts += o.late_starts;
@@ -549,6 +586,19 @@ BenchResult run_bench(const BenchConfig& config) {
     std::optional<Resolver> resolver;
     std::optional<HttpClient> client;
     start_client(resolver, client, config.dns, config.request, {}, reactor);
+    if (config.path == BenchPath::fast) {
+      std::string blocker = fast_path_blocker(config);
+      if (!blocker.empty()) {
+        throw UsageError("--path fast: the fast path cannot do " + blocker);
+      }
+      FastPath fast(config, *resolver, 1, reactor);
+      for (std::size_t i = 0; i < config.targets.size(); ++i) {
+        if (!fast.handles(i)) {
+          throw UsageError("--path fast: " + config.targets[i].url + ": the fast path cannot do " +
+                           fast.reason(i));
+        }
+      }
+    }
   }
   int threads = std::max(1, config.threads);
   // Every request in flight holds a socket: fit -c to the descriptor limit (one warning).
@@ -579,11 +629,13 @@ BenchResult run_bench(const BenchConfig& config) {
   Clock::time_point start = Clock::now();
   auto wall_start = std::chrono::system_clock::now() + config.warmup;
   std::vector<std::vector<BenchThread::Encoded>> intervals(plans.size());
+  std::vector<std::string> reasons(plans.size());
   auto work = [&](std::size_t i) {
     BenchThread t(config, plans[i], shared);
     stats[i] = t.run(start);
     seconds[i] = t.measured_seconds();
     intervals[i] = std::move(t.intervals());
+    reasons[i] = t.libcurl_reason();
   };
   // The watch: a thread that waits for SIGINT/SIGTERM (the first stops the run, a second
   // exits at once) and, on a terminal, writes the live line once a second.
@@ -657,6 +709,17 @@ BenchResult run_bench(const BenchConfig& config) {
       std::chrono::duration_cast<std::chrono::microseconds>(wall_start.time_since_epoch()).count();
   check_thresholds(result, config.fail_on);
   result.intervals = merge_intervals(intervals, result.start_unix_us);
+  if (result.stats.libcurl_requests > 0) {
+    std::string blocker = fast_path_blocker(config);
+    result.libcurl_reason = config.path == BenchPath::libcurl ? "--path libcurl"
+                            : !blocker.empty()                ? blocker
+                                                              : std::string();
+    for (const std::string& r : reasons) {
+      if (result.libcurl_reason.empty()) {
+        result.libcurl_reason = r;
+      }
+    }
+  }
   return result;
 }
 
@@ -738,6 +801,33 @@ void check_thresholds(BenchResult& result, const std::vector<Threshold>& thresho
   }
 }
 
+std::string bench_path_name(const BenchResult& r) {
+  const BenchStats& s = r.stats;
+  if (s.fast_requests > 0 && s.libcurl_requests > 0) {
+    return "fast and libcurl";
+  }
+  return s.libcurl_requests > 0 ? "libcurl" : s.fast_requests > 0 ? "fast" : "none";
+}
+
+namespace {
+
+std::string path_text(const BenchResult& r) {
+  const BenchStats& s = r.stats;
+  std::string why = r.libcurl_reason.empty() ? std::string() : "; libcurl for " + r.libcurl_reason;
+  if (s.libcurl_requests == 0) {
+    return s.fast_requests > 0
+               ? "fast (connections by libcurl; requests written and answers parsed by bench)"
+               : "none";
+  }
+  if (s.fast_requests == 0) {
+    return "libcurl (full transfers)" + why;
+  }
+  return fmt::format("fast for {} requests, libcurl for {}{}", s.fast_requests, s.libcurl_requests,
+                     why);
+}
+
+}  // namespace
+
 int BenchResult::exit_status() const {
   if (signal != 0) {
     return 128 + signal;
@@ -806,6 +896,7 @@ std::string bench_text(const BenchResult& r) {
   out += fmt::format("Transfer:    sent {}, received {} on the wire; body {}\n",
                      bytes(s.bytes_sent), bytes(s.bytes_received), bytes(s.body_bytes));
   out += fmt::format("Connections: {} opened for {} requests\n", s.connections, s.requests);
+  out += "Path:        " + path_text(r) + "\n";
   for (const ThresholdOutcome& o : r.thresholds) {
     out += fmt::format("Threshold:   {}  {} (actual {})\n", o.text, o.failed ? "FAILED" : "passed",
                        o.actual_text);
@@ -863,6 +954,10 @@ std::string bench_json(const BenchResult& r) {
   }
   j["errors"] = errors;
   j["connections"] = {{"opened", s.connections}, {"requests", s.requests}};
+  j["path"] = {{"name", bench_path_name(r)},
+               {"fast_requests", s.fast_requests},
+               {"libcurl_requests", s.libcurl_requests},
+               {"libcurl_reason", r.libcurl_reason}};
   nlohmann::ordered_json thresholds = nlohmann::ordered_json::array();
   for (const ThresholdOutcome& o : r.thresholds) {
     thresholds.push_back({{"expression", o.text}, {"actual", o.actual}, {"failed", o.failed}});

@@ -27,6 +27,14 @@ struct BenchTarget {
   bool has_body = false;
 };
 
+// Which way requests go (--path): the fast path where it can (core/bench/fast_path.hpp), or
+// always libcurl's full transfer machinery (HttpClient).
+enum class BenchPath {
+  automatic,  // fast where it can, the full path for the rest (the report says which ran)
+  fast,       // only the fast path: a usage error where it cannot (redirects not followed)
+  libcurl,    // only the full path
+};
+
 struct BenchConfig {
   std::vector<BenchTarget> targets;       // taken in turn
   uint64_t requests = 200;                // -n: counted requests (ignored with duration)
@@ -42,27 +50,30 @@ struct BenchConfig {
   std::vector<Threshold> fail_on;         // --fail-on: checked against the final figures
   bool intervals = false;                 // keep per-second histograms (for --results)
   Segment segment;                        // --segment I/N (already applied to the above)
+  BenchPath path = BenchPath::automatic;  // --path
   RequestOptions request;
   ResolverOptions dns;
 };
 
 // What one thread measured; threads' stats are merged by adding.
 struct BenchStats {
-  uint64_t requests = 0;        // completed and counted (successes and failures)
-  uint64_t successes = 0;       // answers with a status below 400
-  uint64_t failures = 0;        // transfer errors plus statuses >= 400
-  uint64_t body_bytes = 0;      // body bytes received (after decoding)
-  uint64_t bytes_sent = 0;      // on the wire: request heads and bodies (CURLINFO_REQUEST_SIZE)
-  uint64_t bytes_received = 0;  // on the wire: response heads (CURLINFO_HEADER_SIZE) + bodies
-  uint64_t connections = 0;     // new connections opened
-  uint64_t scheduled = 0;       // --rate: starts the schedule asked for before the end
-  uint64_t started = 0;         // requests started (with --rate: of the scheduled ones)
-  uint64_t late_starts = 0;     // --rate: starts that found the pool full
-  int64_t max_lag_us = 0;       // --rate: the largest delay of a late start
-  Histogram latency;            // µs, successful answers; with --rate from the intended start
-  Histogram uncorrected;        // µs, successful answers, from the actual start
-  Histogram failure_latency;    // µs, failed requests (as latency: corrected with --rate)
-  Histogram dns;                // µs, phase times of each request
+  uint64_t requests = 0;          // completed and counted (successes and failures)
+  uint64_t successes = 0;         // answers with a status below 400
+  uint64_t failures = 0;          // transfer errors plus statuses >= 400
+  uint64_t body_bytes = 0;        // body bytes received (as sent: not decoded)
+  uint64_t bytes_sent = 0;        // on the wire: request heads and bodies (CURLINFO_REQUEST_SIZE)
+  uint64_t bytes_received = 0;    // on the wire: response heads (CURLINFO_HEADER_SIZE) + bodies
+  uint64_t connections = 0;       // new connections opened
+  uint64_t fast_requests = 0;     // counted requests that went the fast path
+  uint64_t libcurl_requests = 0;  // counted requests that went libcurl's full path
+  uint64_t scheduled = 0;         // --rate: starts the schedule asked for before the end
+  uint64_t started = 0;           // requests started (with --rate: of the scheduled ones)
+  uint64_t late_starts = 0;       // --rate: starts that found the pool full
+  int64_t max_lag_us = 0;         // --rate: the largest delay of a late start
+  Histogram latency;              // µs, successful answers; with --rate from the intended start
+  Histogram uncorrected;          // µs, successful answers, from the actual start
+  Histogram failure_latency;      // µs, failed requests (as latency: corrected with --rate)
+  Histogram dns;                  // µs, phase times of each request
   Histogram connect;
   Histogram tls;
   Histogram first_byte;
@@ -101,6 +112,7 @@ struct BenchResult {
   int signal = 0;  // the SIGINT/SIGTERM that stopped the run early, 0 if none
   std::vector<ThresholdOutcome> thresholds;  // --fail-on, in the order given
   std::vector<BenchInterval> intervals;      // with BenchConfig::intervals: by second, then tag
+  std::string libcurl_reason;                // why requests went the full path (empty: none did)
 
   // 0, or 1 when a --fail-on threshold failed or no request succeeded, or 128 + signal.
   int exit_status() const;
@@ -111,6 +123,9 @@ struct BenchResult {
 // first one stops it (nothing new starts, what is in flight is cancelled and not counted) and
 // the result is the report of what completed, with `signal` set; a second one exits at once.
 BenchResult run_bench(const BenchConfig& config);
+
+// "fast", "libcurl" or "fast and libcurl": the path the result's requests went.
+std::string bench_path_name(const BenchResult& result);
 
 // Reports: text (with a latency chart) and one JSON document with a "version" field.
 std::string bench_text(const BenchResult& result);

@@ -94,6 +94,7 @@ std::string results_log(const BenchResult& r, const BenchConfig& config) {
                               {"concurrency", r.concurrency},
                               {"rate", r.rate},
                               {"signal", r.signal},
+                              {"libcurl_reason", r.libcurl_reason},
                               {"counters",
                                {{"requests", s.requests},
                                 {"successes", s.successes},
@@ -102,6 +103,8 @@ std::string results_log(const BenchResult& r, const BenchConfig& config) {
                                 {"bytes_sent", s.bytes_sent},
                                 {"bytes_received", s.bytes_received},
                                 {"connections", s.connections},
+                                {"fast_requests", s.fast_requests},
+                                {"libcurl_requests", s.libcurl_requests},
                                 {"scheduled", s.scheduled},
                                 {"started", s.started},
                                 {"late_starts", s.late_starts},
@@ -165,6 +168,9 @@ BenchResult merge_results(const std::vector<std::pair<std::string, std::string>>
           s.bytes_sent = c.at("bytes_sent");
           s.bytes_received = c.at("bytes_received");
           s.connections = c.at("connections");
+          // Files written before the fast path came (all libcurl) have neither.
+          s.fast_requests = c.value("fast_requests", uint64_t{0});
+          s.libcurl_requests = c.value("libcurl_requests", s.requests);
           s.scheduled = c.at("scheduled");
           s.started = c.at("started");
           s.late_starts = c.at("late_starts");
@@ -186,6 +192,9 @@ BenchResult merge_results(const std::vector<std::pair<std::string, std::string>>
           out.threads += j.at("threads").get<int>();
           out.concurrency += j.at("concurrency").get<std::size_t>();
           out.rate += j.at("rate").get<double>();
+          if (out.libcurl_reason.empty()) {
+            out.libcurl_reason = j.value("libcurl_reason", std::string());
+          }
           if (out.signal == 0) {
             out.signal = j.at("signal").get<int>();
           }
