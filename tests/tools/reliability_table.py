@@ -412,12 +412,15 @@ def errors(t: Table, GF, CURL):
                 url = h.url(f"/retry-after/{ident}?after={after}")
                 g = measure([GF, "--retry", "1", "-j", url], timeout=30)
                 url = h.url(f"/retry-after/c{ident}?after={after}")
-                c = measure([CURL, "-s", "--retry", "1", "-o", "/dev/null", "-w", "%{http_code}",
-                             url], timeout=15)
+                # Not -o /dev/null: a retry truncates the output file, and /dev/null cannot be.
+                with tempfile.TemporaryDirectory() as d:
+                    c = measure([CURL, "-s", "--retry", "1", "-o", os.path.join(d, "body"), "-w",
+                                 "%{http_code}", url], timeout=15)
                 recs = records(g)
                 gcell = (f"{recs[0]['status']} at once ({g.secs:.1f} s), {g.exit()}" if recs
                          else g.exit())
-                ccell = c.exit() if c.killed_after else f"{c.out.decode()} after {c.secs:.1f} s"
+                ccell = (c.exit() if c.killed_after else
+                         f"{c.out.decode()} after {c.secs:.1f} s, {c.exit()}")
                 t.row(case, "one rule: waits beyond 60 s end the URL at once with the 429",
                       gcell, ccell)
     with Blackhole() as bh:
@@ -545,8 +548,10 @@ def output(t: Table, GF, CURL):
             with open("/dev/full", "wb") as full:
                 g = measure([GF, h.url("/text/a")], stdout=full)
                 c = measure([CURL, "-sS", h.url("/text/a")], stdout=full)
+            line = g.err_line("greenfetch:")
             t.row(case, "exit 23, `output` naming stdout", f"{g.exit()}, "
-                  f"`{g.err_line('greenfetch:')[:80]}`", curl_error(c))
+                  f"`{line[line.find('output:'):] if 'output:' in line else line}`",
+                  curl_error(c))
         case = "`--cookie-jar /dev/full`"
         if t.wanted(case):
             url = h.url("/headers?Set-Cookie=session%3Ds1")
