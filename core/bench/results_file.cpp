@@ -139,7 +139,8 @@ BenchResult merge_results(const std::vector<std::pair<std::string, std::string>>
     uint64_t n = 0;
     bool have_counters = false;
     double base = 0;
-    auto where = [&] { return fmt::format("{}:{}", path, n); };
+    // clang 14 cannot capture a structured binding: the fuzz build names it by an init-capture.
+    auto where = [&, &file = path] { return fmt::format("{}:{}", file, n); };
     while (std::getline(in, line)) {
       ++n;
       if (!line.empty() && line.back() == '\r') {

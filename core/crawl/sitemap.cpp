@@ -30,6 +30,47 @@ bool same_ns(const xmlChar* a, const std::string& b, bool b_null) {
 
 constexpr std::string_view k_xml_space = " \t\r\n";
 
+// Leading white space looked at before a body that shows nothing else is taken for text.
+constexpr std::size_t k_sniff_bytes = 1024;
+constexpr std::string_view k_bom = "\xEF\xBB\xBF";
+
+enum class Format { undecided, xml, text };
+
+// What the first bytes of the (inflated) body are: XML when the first byte after a UTF-8 BOM and
+// white space is '<', or a byte of a UTF-16/32 encoding mark (00, FE, FF: libxml2 decides);
+// a text sitemap otherwise. Undecided while the bytes seen are only a BOM and white space.
+Format sniff_format(std::string_view s) {
+  if (s.size() < k_bom.size() && k_bom.substr(0, s.size()) == s) {
+    return Format::undecided;
+  }
+  if (s.substr(0, k_bom.size()) == k_bom) {
+    s.remove_prefix(k_bom.size());
+  }
+  std::size_t first = s.find_first_not_of(k_xml_space);
+  if (first == std::string_view::npos) {
+    return s.size() >= k_sniff_bytes ? Format::text : Format::undecided;
+  }
+  auto c = static_cast<unsigned char>(s[first]);
+  return c == '<' || c == 0x00 || c == 0xFE || c == 0xFF ? Format::xml : Format::text;
+}
+
+// A line of a text sitemap that is a URL: sitemaps.org asks for full URLs, so an absolute
+// http or https one, with no white space or control character inside.
+bool is_text_url(std::string_view s) {
+  std::size_t scheme = 0;
+  if (s.size() > 7 && iequals(s.substr(0, 7), "http://")) {
+    scheme = 7;
+  } else if (s.size() > 8 && iequals(s.substr(0, 8), "https://")) {
+    scheme = 8;
+  } else {
+    return false;
+  }
+  return std::none_of(s.begin() + static_cast<std::ptrdiff_t>(scheme), s.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c <= 0x20 || c == 0x7F;
+  });
+}
+
 }  // namespace
 
 struct SitemapParser::Impl {
@@ -57,8 +98,10 @@ struct SitemapParser::Impl {
   z_stream z{};
   bool z_started = false;
   bool z_ended = false;  // the last gzip member is complete
+  Format format = Format::undecided;
+  std::string sniff;              // the first bytes of content, until sniff_format decides
+  std::size_t content_bytes = 0;  // uncompressed bytes of the body
   xmlParserCtxtPtr ctxt = nullptr;
-  std::size_t xml_bytes = 0;
   bool stopped = false;
   bool finished = false;
 
@@ -70,6 +113,13 @@ struct SitemapParser::Impl {
   bool in_loc = false;
   bool loc_too_long = false;
   std::string text;
+
+  // Text sitemap state.
+  std::string line;  // the current line, up to max_loc_bytes
+  bool line_too_long = false;
+  std::size_t line_no = 0;
+  std::size_t skipped = 0;  // lines that are neither blank nor a URL, or too long
+  std::string first_skip;   // why the first of them was skipped
 
   SitemapResult result;
 
@@ -83,15 +133,107 @@ struct SitemapParser::Impl {
     }
   }
 
+  // The uncompressed body, in pieces: counted against the byte limit, then its format decided
+  // from the first bytes, then handed to the XML or the text parser.
+  void content(const char* data, std::size_t size) {
+    if (stopped) {
+      return;
+    }
+    if (size > limits.max_bytes - std::min(content_bytes, limits.max_bytes)) {
+      fail(fmt::format("larger than {} bytes uncompressed", limits.max_bytes));
+      return;
+    }
+    content_bytes += size;
+    if (format != Format::undecided) {
+      decided(data, size);
+      return;
+    }
+    sniff.append(data, size);
+    format = sniff_format(sniff);
+    if (format != Format::undecided) {
+      flush_sniff();
+    }
+  }
+
+  void flush_sniff() {
+    std::string first = std::move(sniff);
+    sniff.clear();
+    std::string_view s = first;
+    if (format == Format::text) {
+      result.text = true;
+      if (s.substr(0, k_bom.size()) == k_bom) {
+        s.remove_prefix(k_bom.size());
+      }
+    }
+    decided(s.data(), s.size());
+  }
+
+  void decided(const char* data, std::size_t size) {
+    if (format == Format::xml) {
+      xml(data, size, false);
+    } else {
+      text_lines(data, size);
+    }
+  }
+
+  // Text sitemap (sitemaps.org): one URL per line, UTF-8; blank lines are skipped, and so are
+  // other lines once the first URL has been seen (reported in the error, the URLs kept). A
+  // first line that is not a URL is "not a sitemap" (an HTML or binary body, say).
+  void text_lines(const char* data, std::size_t size) {
+    std::string_view rest(data, size);
+    while (!stopped && !rest.empty()) {
+      std::size_t nl = rest.find('\n');
+      std::string_view part = rest.substr(0, nl);
+      if (!line_too_long) {
+        if (line.size() + part.size() > limits.max_loc_bytes) {
+          line_too_long = true;
+          line.clear();
+        } else {
+          line.append(part);
+        }
+      }
+      if (nl == std::string_view::npos) {
+        return;
+      }
+      rest.remove_prefix(nl + 1);
+      text_line_end();
+    }
+  }
+
+  void text_line_end() {
+    ++line_no;
+    bool too_long = line_too_long;
+    std::string_view s = trim(line, " \t\r\f\v");
+    if (too_long) {
+      skip(fmt::format("longer than {} bytes", limits.max_loc_bytes));
+    } else if (s.empty()) {
+      // a blank line
+    } else if (!is_text_url(s)) {
+      if (result.kind == SitemapKind::unknown) {
+        fail(fmt::format("not a sitemap: line {} is neither XML nor a URL", line_no));
+      } else {
+        skip("not an absolute http(s) URL");
+      }
+    } else if (result.locs.size() >= limits.max_urls) {
+      fail(fmt::format("more than {} entries", limits.max_urls));
+    } else {
+      result.kind = SitemapKind::urlset;
+      result.locs.emplace_back(s);
+    }
+    line.clear();
+    line_too_long = false;
+  }
+
+  void skip(std::string_view why) {
+    if (skipped++ == 0) {
+      first_skip = fmt::format("line {}: {}", line_no, why);
+    }
+  }
+
   void xml(const char* data, std::size_t size, bool terminate) {
     if (stopped) {
       return;
     }
-    if (size > limits.max_bytes - std::min(xml_bytes, limits.max_bytes)) {
-      fail(fmt::format("larger than {} bytes uncompressed", limits.max_bytes));
-      return;
-    }
-    xml_bytes += size;
     if (ctxt == nullptr) {
       if (size == 0) {
         return;
@@ -149,7 +291,7 @@ struct SitemapParser::Impl {
 
   void feed_decided(std::string_view chunk) {
     if (mode == Mode::plain) {
-      xml(chunk.data(), chunk.size(), false);
+      content(chunk.data(), chunk.size());
       return;
     }
     result.gzip = true;
@@ -174,10 +316,11 @@ struct SitemapParser::Impl {
       int rc = inflate(&z, Z_NO_FLUSH);
       std::size_t have = sizeof out - z.avail_out;
       if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && have > 0)) {
+        content(out, have);  // what inflated before the bad bytes, however the body was cut
         fail(fmt::format("bad gzip data: {}", z.msg != nullptr ? z.msg : "inflate failed"));
         return;
       }
-      xml(out, have, false);
+      content(out, have);
       if (rc == Z_STREAM_END) {
         z_ended = true;
       }
@@ -192,10 +335,11 @@ struct SitemapParser::Impl {
         break;
       }
       if (rc != Z_OK && rc != Z_STREAM_END) {
+        content(out, have);
         fail(fmt::format("bad gzip data: {}", z.msg != nullptr ? z.msg : "inflate failed"));
         return;
       }
-      xml(out, have, false);
+      content(out, have);
       if (rc == Z_STREAM_END) {
         z_ended = true;
       }
@@ -214,11 +358,24 @@ struct SitemapParser::Impl {
       if (!stopped && mode == Mode::gzip && !z_ended) {
         fail("truncated gzip stream");
       }
-      if (!stopped && ctxt == nullptr) {
+      if (!stopped && content_bytes == 0) {
         fail("empty body");
       }
-      if (!stopped) {
+      if (!stopped && format == Format::undecided) {
+        format = Format::text;  // only a BOM and white space
+        flush_sniff();
+      }
+      if (!stopped && format == Format::xml) {
         xml(nullptr, 0, true);
+      }
+      if (!stopped && format == Format::text) {
+        if (!line.empty() || line_too_long) {
+          text_line_end();  // the last line has no newline
+        }
+        if (!stopped && skipped > 0) {
+          result.error =
+              fmt::format("{} ({} line{} skipped)", first_skip, skipped, skipped == 1 ? "" : "s");
+        }
       }
       if (result.error.empty() && result.kind == SitemapKind::unknown) {
         result.error = "not a sitemap";

@@ -192,3 +192,101 @@ TEST_CASE("sitemap: default limits are the sitemaps.org ones") {
   CHECK(l.max_urls == 50'000);
   CHECK(l.max_bytes == 50u * 1024 * 1024);
 }
+
+TEST_CASE("sitemap: text sitemap") {
+  SUBCASE("one URL per line, blank lines, CRLF, a BOM, no final newline") {
+    std::string body =
+        "\xEF\xBB\xBFhttp://example.org/a\r\n"
+        "\r\n"
+        "   https://example.org/b?x=1&y=2  \n"
+        "\n"
+        "HTTP://example.org/%C3%A9/\xC3\xA9";
+    SitemapResult r = parse_sitemap(body);
+    CHECK(r.error == "");
+    CHECK(r.kind == SitemapKind::urlset);
+    CHECK(r.text);
+    CHECK_FALSE(r.gzip);
+    CHECK(r.locs == std::vector<std::string>{"http://example.org/a",
+                                             "https://example.org/b?x=1&y=2",
+                                             "HTTP://example.org/%C3%A9/\xC3\xA9"});
+    // However the body is cut.
+    for (std::size_t step : {1, 2, 3, 7, 64}) {
+      CAPTURE(step);
+      SitemapResult p = parse_in_pieces(body, step);
+      CHECK(p.locs == r.locs);
+      CHECK(p.error == "");
+    }
+  }
+  SUBCASE("gzip-compressed") {
+    std::string body;
+    for (int i = 0; i < 1000; ++i) {
+      body += "http://example.org/t/" + std::to_string(i) + "\n";
+    }
+    SitemapResult r = parse_in_pieces(gzip(body), 100);
+    CHECK(r.error == "");
+    CHECK(r.gzip);
+    CHECK(r.text);
+    CHECK(r.locs.size() == 1000);
+    CHECK(r.locs.back() == "http://example.org/t/999");
+  }
+  SUBCASE("XML is still XML after white space and a BOM") {
+    SitemapResult r =
+        parse_sitemap("\xEF\xBB\xBF\n  <urlset><url><loc>http://e.org/1</loc></url></urlset>");
+    CHECK_FALSE(r.text);
+    CHECK(r.error == "");
+    CHECK(r.locs == std::vector<std::string>{"http://e.org/1"});
+  }
+  SUBCASE("a first line that is not a URL: not a sitemap") {
+    for (std::string body : {"Not Found\nhttp://e.org/1\n", "/relative\n", "ftp://e.org/x\n",
+                             "http://\n", "\x89PNG\r\n\x1a\n", "mailto:a@e.org"}) {
+      CAPTURE(body);
+      SitemapResult r = parse_sitemap(body);
+      CHECK(r.error.find("not a sitemap: line 1 is neither XML nor a URL") == 0);
+      CHECK(r.kind == SitemapKind::unknown);
+      CHECK(r.locs.empty());
+    }
+    CHECK(parse_sitemap("\n\n  x\n").error == "not a sitemap: line 3 is neither XML nor a URL");
+    // Only white space: no URL.
+    CHECK(parse_sitemap(" \n\t\n").error == "not a sitemap");
+    CHECK(parse_sitemap(std::string(5000, ' ')).error == "not a sitemap");
+  }
+  SUBCASE("later bad lines are skipped and named, the URLs kept") {
+    SitemapResult r = parse_sitemap(
+        "http://e.org/1\n# a comment\nhttp://e.org/2\nhttp://e.org/with space\nhttp://e.org/\x01\n"
+        "http://e.org/3\n");
+    CHECK(r.kind == SitemapKind::urlset);
+    CHECK(r.locs == std::vector<std::string>{"http://e.org/1", "http://e.org/2", "http://e.org/3"});
+    CHECK(r.error == "line 2: not an absolute http(s) URL (3 lines skipped)");
+    SitemapResult one = parse_sitemap("http://e.org/1\nhttp:/e.org/2\n");
+    CHECK(one.error == "line 2: not an absolute http(s) URL (1 line skipped)");
+  }
+  SUBCASE("limits: entries, bytes, line length") {
+    std::string body;
+    for (int i = 0; i < 100; ++i) {
+      body += "http://e.org/" + std::to_string(i) + "\n";
+    }
+    SitemapLimits few;
+    few.max_urls = 5;
+    SitemapResult many = parse_in_pieces(body, 10, few);
+    CHECK(many.error == "more than 5 entries");
+    CHECK(many.locs.size() == 5);
+    SitemapLimits small;
+    small.max_bytes = 500;
+    SitemapResult big = parse_in_pieces(body, 64, small);
+    CHECK(big.error.find("larger than 500 bytes") == 0);
+    CHECK(big.locs.size() > 10);
+    CHECK(big.locs.size() < 100);
+    SitemapLimits short_loc;
+    short_loc.max_loc_bytes = 30;
+    std::string lng =
+        "http://e.org/ok\nhttp://e.org/" + std::string(100'000, 'x') + "\nhttp://e.org/2";
+    SitemapResult l = parse_in_pieces(lng, 1000, short_loc);
+    CHECK(l.locs == std::vector<std::string>{"http://e.org/ok", "http://e.org/2"});
+    CHECK(l.error == "line 2: longer than 30 bytes (1 line skipped)");
+    // An overlong last line without a newline is skipped too.
+    SitemapResult tail =
+        parse_sitemap("http://e.org/ok\nhttp://e.org/" + std::string(100, 'x'), short_loc);
+    CHECK(tail.locs == std::vector<std::string>{"http://e.org/ok"});
+    CHECK(tail.error == "line 2: longer than 30 bytes (1 line skipped)");
+  }
+}
