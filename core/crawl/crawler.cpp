@@ -264,8 +264,11 @@ int Crawler::run() {
 }
 
 int run_crawl(CrawlConfig config, int out_fd, int err_fd) {
-  // Every fetch in flight holds a socket: fit -c to the descriptor limit (one warning).
-  config.concurrency = fit_concurrency(config.concurrency, err_fd);
+  // Every fetch in flight holds a socket; with -o its mirror file, and with -o or --warc its
+  // page spool once pages outgrow the memory budget: fit -c to the descriptor limit.
+  std::size_t per_fetch = 1 + (config.output_dir.empty() ? 0 : 1) +
+                          (config.output_dir.empty() && config.warc.empty() ? 0 : 1);
+  config.concurrency = fit_concurrency(config.concurrency, err_fd, "-c", per_fetch);
   Crawler crawler(config, out_fd, err_fd);
   return crawler.run();
 }

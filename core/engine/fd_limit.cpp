@@ -41,27 +41,31 @@ std::size_t open_fd_count() {
   return count > 0 ? count - 1 : 0;  // the directory's own descriptor is not the run's
 }
 
-std::size_t fitting_concurrency(std::size_t wanted, uint64_t limit, std::size_t open) {
-  uint64_t needed = static_cast<uint64_t>(wanted) + open + k_fd_reserve;
+std::size_t fitting_concurrency(std::size_t wanted, uint64_t limit, std::size_t open,
+                                std::size_t per_transfer) {
+  uint64_t per = std::max<std::size_t>(per_transfer, 1);
+  uint64_t needed = static_cast<uint64_t>(wanted) * per + open + k_fd_reserve;
   if (limit >= needed) {
     return wanted;
   }
   uint64_t spare = limit > open + k_fd_reserve ? limit - open - k_fd_reserve : 0;
-  return static_cast<std::size_t>(std::max<uint64_t>(spare, 1));
+  return static_cast<std::size_t>(std::max<uint64_t>(spare / per, 1));
 }
 
-std::size_t fit_concurrency(std::size_t wanted, int warn_fd, const std::string& option) {
+std::size_t fit_concurrency(std::size_t wanted, int warn_fd, const std::string& option,
+                            std::size_t per_transfer) {
   FdLimit lim = raise_fd_limit();
   if (lim.soft == 0) {
     return wanted;  // the limit is unknown: nothing to fit to
   }
   std::size_t open = open_fd_count();
-  std::size_t fitted = fitting_concurrency(wanted, lim.soft, open);
+  std::size_t fitted = fitting_concurrency(wanted, lim.soft, open, per_transfer);
   if (fitted < wanted) {
     std::string line = fmt::format(
         "greenfetch: {} {} needs about {} file descriptors, but the limit (ulimit -n) is {}: "
         "running {} at a time\n",
-        option, wanted, wanted + open + k_fd_reserve, lim.soft, fitted);
+        option, wanted, wanted * std::max<std::size_t>(per_transfer, 1) + open + k_fd_reserve,
+        lim.soft, fitted);
     ssize_t ignored = ::write(warn_fd, line.data(), line.size());
     (void)ignored;
   }

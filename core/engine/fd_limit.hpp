@@ -29,13 +29,17 @@ FdLimit raise_fd_limit();
 std::size_t open_fd_count();
 
 // The concurrency that fits `limit` descriptors when `open` are already in use and each
-// transfer needs one: `wanted` when it fits, else limit - open - k_fd_reserve (at least 1).
-std::size_t fitting_concurrency(std::size_t wanted, uint64_t limit, std::size_t open);
+// transfer needs `per_transfer` (its socket, plus the file it writes with -o or --output-dir,
+// plus crawl's page spool): `wanted` when it fits, else
+// (limit - open - k_fd_reserve) / per_transfer (at least 1).
+std::size_t fitting_concurrency(std::size_t wanted, uint64_t limit, std::size_t open,
+                                std::size_t per_transfer = 1);
 
 // For a mode's start: raise_fd_limit(), then fitting_concurrency() for the descriptors open now.
 // When the concurrency has to be lowered, writes one line to warn_fd ("greenfetch: -c 500
 // needs about 532 file descriptors, but the limit (ulimit -n) is 64: running 29 at a time").
 // `option` names the option in that line ("-c").
-std::size_t fit_concurrency(std::size_t wanted, int warn_fd, const std::string& option = "-c");
+std::size_t fit_concurrency(std::size_t wanted, int warn_fd, const std::string& option = "-c",
+                            std::size_t per_transfer = 1);
 
 }  // namespace greenfetch

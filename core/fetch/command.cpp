@@ -166,8 +166,11 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
     }
   }
 
-  // Every transfer holds a socket: fit -c to the descriptor limit rather than fail connects.
-  config.concurrency = fit_concurrency(config.concurrency, err_fd);
+  // Every transfer holds a socket, and one writing a file (-o, -O) a second descriptor: fit -c
+  // to the descriptor limit rather than fail connects or file creations.
+  bool writes_files =
+      config.remote_name || !config.output_dir.empty() || !config.output_files.empty();
+  config.concurrency = fit_concurrency(config.concurrency, err_fd, "-c", writes_files ? 2 : 1);
 
   Reactor reactor;
   std::optional<Resolver> resolver;
@@ -384,6 +387,14 @@ int run_fetch(FetchConfig config, int out_fd, int err_fd) {
     write_all(err_fd,
               fmt::format("greenfetch: cannot write to stdout: {}\n", std::strerror(out.error())));
     return k_exit_write_error;
+  }
+  if (bodies.lost_after_report() > 0) {
+    // --unordered reported these URLs before their queued bodies were written; the temporary
+    // file then failed, so the output is short of them: say so and fail the run.
+    write_all(err_fd, fmt::format("greenfetch: output: {} bodies queued for stdout were lost "
+                                  "(their temporary file could not be read back)\n",
+                                  bodies.lost_after_report()));
+    status = status != 0 ? status : 1;
   }
   if (config.stats && !progress.live()) {
     progress.clear();

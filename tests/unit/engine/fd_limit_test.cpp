@@ -49,6 +49,11 @@ TEST_CASE("greenfetch::fitting_concurrency") {
     CHECK(fitting_concurrency(500, 64, 4) == 64 - 4 - k_fd_reserve);
     CHECK(fitting_concurrency(500, 499 + 5 + k_fd_reserve, 5) == 499);
   }
+  SUBCASE("transfers that write files count two descriptors each") {
+    CHECK(fitting_concurrency(100, 200 + 5 + k_fd_reserve, 5, 2) == 100);
+    CHECK(fitting_concurrency(500, 64, 5, 2) == (64 - 5 - k_fd_reserve) / 2);
+    CHECK(fitting_concurrency(500, 20, 5, 3) == 1);
+  }
   SUBCASE("never below one") {
     CHECK(fitting_concurrency(500, 16, 4) == 1);
     CHECK(fitting_concurrency(1, 0, 100) == 1);
