@@ -45,14 +45,10 @@ void Crawler::dispatch() {
       continue;
     }
     if (m_config.robots && !h->robots.allowed(path_and_query(item.url))) {
-      if (m_state) {
-        m_state->begin();
-      }
+      m_store->begin();
       report_skipped(item, "robots");
-      if (m_state) {
-        m_state->done(item.url);
-        commit_state();
-      }
+      m_store->done(item, PageOutcome::skipped);
+      commit_state();
       m_frontier->reschedule(*h, now);
       continue;
     }
