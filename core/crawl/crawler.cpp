@@ -15,6 +15,7 @@
 
 #include "core/crawl/crawler_impl.hpp"
 #include "core/crawl/frontier_local.hpp"
+#include "core/crawl/frontier_redis.hpp"
 #include "core/engine/fd_limit.hpp"
 #include "core/engine/signals.hpp"
 #include "core/input/url_source.hpp"
@@ -24,6 +25,9 @@ namespace greenfetch {
 std::vector<std::string> Crawler::read_seeds() {
   std::vector<std::string> raw = m_config.seeds;
   std::vector<std::string> files = m_config.input_files;
+  if (raw.empty() && files.empty() && !m_config.frontier.empty()) {
+    return {};  // a worker joining a shared crawl: its seeds are the crawl's
+  }
   if (raw.empty() && files.empty()) {
     if (::isatty(STDIN_FILENO) != 0) {
       throw UsageError("no seed URL given: pass URLs as arguments, -i FILE, or pipe them on stdin");
@@ -108,13 +112,63 @@ void Crawler::prepare() {
   }
 }
 
+namespace {
+
+RedisFrontierOptions redis_frontier_options(const CrawlConfig& config) {
+  RedisFrontierOptions o;
+  std::optional<RedisAddress> a = parse_redis_url(config.frontier);
+  if (!a) {
+    throw UsageError(
+        fmt::format("--frontier: '{}' is not redis://HOST[:PORT][/DB]", config.frontier));
+  }
+  if (config.crawl_id.empty()) {
+    throw UsageError("--frontier needs --crawl-id NAME (the crawl the workers share)");
+  }
+  if (!config.state_dir.empty()) {
+    throw UsageError(
+        "--frontier and --state cannot be used together (the frontier keeps the state)");
+  }
+  if (config.sitemaps) {
+    throw UsageError("--frontier: --sitemaps is not supported yet with a shared frontier");
+  }
+  o.address = *a;
+  o.url = config.frontier;
+  o.crawl_id = config.crawl_id;
+  o.worker = config.worker_id;
+  if (o.worker.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    o.worker = fmt::format("{}:{}", host, ::getpid());
+  }
+  o.lease = config.lease;
+  if (o.lease.count() == 0) {
+    o.lease =
+        std::max<std::chrono::milliseconds>(std::chrono::seconds(60), 3 * config.request.max_time);
+  }
+  return o;
+}
+
+}  // namespace
+
+int crawl_status(const CrawlConfig& config, int out_fd) {
+  Reactor reactor;
+  std::string text = RedisFrontierStore::status(reactor, redis_frontier_options(config));
+  write_all(out_fd, text);
+  return 0;
+}
+
 // The frontier store: local (memory or --state) or shared (--frontier), and the crawl's
 // settings checked against it.
 void Crawler::open_store() {
-  try {
-    m_store = std::make_unique<LocalFrontierStore>(*m_frontier, m_config.state_dir);
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());
+  if (!m_config.frontier.empty()) {
+    m_store = std::make_unique<RedisFrontierStore>(*m_frontier, *m_reactor,
+                                                   redis_frontier_options(m_config));
+  } else {
+    try {
+      m_store = std::make_unique<LocalFrontierStore>(*m_frontier, m_config.state_dir);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
   }
   m_store->open_crawl(settings_text(), m_seeds);
 }
@@ -160,6 +214,10 @@ int Crawler::run() {
   ::signal(SIGPIPE, SIG_IGN);
   Reactor reactor;  // first: reading seeds from a pipe waits on it
   m_reactor = &reactor;
+  struct StoreReset {  // the store (its Redis connection) goes before the reactor it uses
+    Crawler& c;
+    ~StoreReset() { c.m_store.reset(); }
+  } store_reset{*this};
   prepare();
 
   std::optional<Resolver> resolver;

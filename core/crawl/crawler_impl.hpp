@@ -68,6 +68,7 @@ class Crawler {
     }
   }
   void robots_job(CrawlFrontier::Host* h);
+  Robots fetch_robots(const std::string& host);
   void page_job(CrawlFrontier::Host* h, CrawlItem item);
   void sitemap_job(CrawlFrontier::Host* h, CrawlItem item);
   void queue_sitemap(const std::string& url, bool guess);
