@@ -130,18 +130,17 @@ int crawl_main(int argc, char** argv) {
   // A crawl shared by many workers through Redis (core/crawl/frontier_redis.hpp).
   std::string lease;
   app.add_option("--frontier", config.frontier,
-                 "Share the crawl with other workers in Redis at redis://HOST:PORT[/DB]")
+                 "Share the crawl with other workers in Redis (redis://HOST:PORT)")
       ->type_name("URL");
   app.add_option("--crawl-id", config.crawl_id, "Name of the shared crawl (with --frontier)")
       ->type_name("NAME");
   app.add_option("--worker-id", config.worker_id,
                  "This worker's name in --status (default: HOSTNAME:PID)")
       ->type_name("NAME");
-  app.add_option("--lease", lease,
-                 "A dead worker's URLs return to the frontier after this (default 60s)")
+  app.add_option("--lease", lease, "A dead worker's URLs are fetched by others after this (60s)")
       ->type_name("DURATION");
   app.add_flag("--status", config.status,
-               "With --frontier: print the crawl's queued, leased, done, failed; fetch nothing");
+               "With --frontier: print the crawl's figures, fetch nothing");
   app.add_flag("-s,--silent", config.silent, "No progress, summary or error lines on stderr");
   app.add_flag("--stats", config.stats,
                "Print the summary line also when stderr is not a terminal");

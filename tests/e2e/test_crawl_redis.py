@@ -145,8 +145,9 @@ def politeness_holds_across_the_fleet():
             check(sum(1 for n in per_worker if n > 0) >= 2, f"pages per worker {per_worker}")
             most, gap = site.politeness()
             check(most == 1, f"{most} requests at once to one host (--per-host 1)")
-            # Starts are seen by the server, a few ms after the client's: 80% of the delay.
-            check(gap >= 0.08, f"two starts {gap:.3f} s apart on one host (--delay 0.1)")
+            # Starts are seen by the server, some ms after the client's (more for a request on a
+            # new connection, on a loaded machine): 70% of the delay.
+            check(gap >= 0.07, f"two starts {gap:.3f} s apart on one host (--delay 0.1)")
             print(f"per host: at most {most} at once, starts at least {gap:.3f} s apart")
             st = run([args.greenfetch, "crawl", "--frontier", redis.url, "--crawl-id", "t",
                       "--status"])
