@@ -130,6 +130,20 @@ int crawl_main(int argc, char** argv) {
   app.add_option("--state", config.state_dir,
                  "Keep the crawl's state in DIR: the same command run again resumes")
       ->type_name("DIR");
+  // A crawl shared by many workers through Redis (core/crawl/frontier_redis.hpp).
+  std::string lease;
+  app.add_option("--frontier", config.frontier,
+                 "Share the crawl with other workers in Redis (redis://HOST:PORT)")
+      ->type_name("URL");
+  app.add_option("--crawl-id", config.crawl_id, "Name of the shared crawl (with --frontier)")
+      ->type_name("NAME");
+  app.add_option("--worker-id", config.worker_id,
+                 "This worker's name in --status (default: HOSTNAME:PID)")
+      ->type_name("NAME");
+  app.add_option("--lease", lease, "A dead worker's URLs are fetched by others after this (60s)")
+      ->type_name("DURATION");
+  app.add_flag("--status", config.status,
+               "With --frontier: print the crawl's figures, fetch nothing");
   app.add_flag("-s,--silent", config.silent, "No progress, summary or error lines on stderr");
   app.add_flag("--stats", config.stats,
                "Print the summary line also when stderr is not a terminal");
@@ -156,6 +170,15 @@ int crawl_main(int argc, char** argv) {
     if (config.links && !config.json) {
       throw UsageError("--links adds to the -j records: use it with -j");
     }
+    if (!lease.empty()) {
+      config.lease = parse_duration(lease, "--lease");
+      if (config.lease.count() <= 0) {
+        throw UsageError("--lease must be longer than 0");
+      }
+    }
+    if (config.status && config.frontier.empty()) {
+      throw UsageError("--status needs --frontier URL --crawl-id NAME");
+    }
     if (config.json && !config.write_out.empty()) {
       throw UsageError("-j and -w cannot be used together");
     }
@@ -163,8 +186,9 @@ int crawl_main(int argc, char** argv) {
       throw UsageError("crawl: -I/--head fetches no body, so no links: not supported");
     }
   };
-  return run_command(app, argc, argv, "greenfetch crawl", configure,
-                     [&] { return run_crawl(std::move(config)); });
+  return run_command(app, argc, argv, "greenfetch crawl", configure, [&] {
+    return config.status ? crawl_status(config) : run_crawl(std::move(config));
+  });
 }
 
 }  // namespace greenfetch::cli

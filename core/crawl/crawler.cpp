@@ -7,12 +7,15 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
 #include "core/crawl/crawler_impl.hpp"
+#include "core/crawl/frontier_local.hpp"
+#include "core/crawl/frontier_redis.hpp"
 #include "core/engine/fd_limit.hpp"
 #include "core/engine/signals.hpp"
 #include "core/input/url_source.hpp"
@@ -22,6 +25,9 @@ namespace greenfetch {
 std::vector<std::string> Crawler::read_seeds() {
   std::vector<std::string> raw = m_config.seeds;
   std::vector<std::string> files = m_config.input_files;
+  if (raw.empty() && files.empty() && !m_config.frontier.empty()) {
+    return {};  // a worker joining a shared crawl: its seeds are the crawl's
+  }
   if (raw.empty() && files.empty()) {
     if (::isatty(STDIN_FILENO) != 0) {
       throw UsageError("no seed URL given: pass URLs as arguments, -i FILE, or pipe them on stdin");
@@ -63,6 +69,8 @@ void Crawler::prepare() {
   }
   m_norm.strip_query = m_config.strip_query;
   m_seeds = read_seeds();
+  m_frontier.emplace(m_config.per_host, m_config.delay);
+  open_store();  // before the WARC is opened: --state may cut the WARC back
   if (m_config.sitemaps) {
     for (const std::string& seed : m_seeds) {
       m_seed_hosts.emplace(CrawlFrontier::host_key(seed));
@@ -79,9 +87,7 @@ void Crawler::prepare() {
   if (!m_config.output_dir.empty()) {
     m_mirror.emplace(m_config.output_dir);
   }
-  if (!m_config.state_dir.empty()) {
-    open_state();  // before the WARC is opened: it may cut the WARC back
-  }
+  open_state();  // before the WARC is opened: it may cut the WARC back
   if (!m_config.list_external.empty()) {
     m_external_fd.reset(
         ::open(m_config.list_external.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -97,7 +103,7 @@ void Crawler::prepare() {
     m_config.request.compressed = false;
     try {
       m_warc.emplace(m_config.warc, "greenfetch/" GREENFETCH_VERSION);
-      if (m_state) {
+      if (m_store->commits()) {
         m_warc_file = mark_output(m_warc->fd(), m_config.warc);
       }
     } catch (const std::runtime_error& e) {
@@ -106,10 +112,112 @@ void Crawler::prepare() {
   }
 }
 
+namespace {
+
+RedisFrontierOptions redis_frontier_options(const CrawlConfig& config) {
+  RedisFrontierOptions o;
+  std::optional<RedisAddress> a = parse_redis_url(config.frontier);
+  if (!a) {
+    throw UsageError(
+        fmt::format("--frontier: '{}' is not redis://HOST[:PORT][/DB]", config.frontier));
+  }
+  if (config.crawl_id.empty()) {
+    throw UsageError("--frontier needs --crawl-id NAME (the crawl the workers share)");
+  }
+  if (!config.state_dir.empty()) {
+    throw UsageError(
+        "--frontier and --state cannot be used together (the frontier keeps the state)");
+  }
+  if (config.sitemaps) {
+    throw UsageError("--frontier: --sitemaps is not supported yet with a shared frontier");
+  }
+  o.address = *a;
+  o.url = config.frontier;
+  o.crawl_id = config.crawl_id;
+  o.worker = config.worker_id;
+  if (o.worker.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    o.worker = fmt::format("{}:{}", host, ::getpid());
+  }
+  o.lease = config.lease;
+  if (o.lease.count() == 0) {
+    o.lease =
+        std::max<std::chrono::milliseconds>(std::chrono::seconds(60), 3 * config.request.max_time);
+  }
+  return o;
+}
+
+}  // namespace
+
+int crawl_status(const CrawlConfig& config, int out_fd) {
+  Reactor reactor;
+  std::string text = RedisFrontierStore::status(reactor, redis_frontier_options(config));
+  write_all(out_fd, text);
+  return 0;
+}
+
+// The frontier store: local (memory or --state) or shared (--frontier), and the crawl's
+// settings checked against it.
+void Crawler::open_store() {
+  if (!m_config.frontier.empty()) {
+    m_store = std::make_unique<RedisFrontierStore>(*m_frontier, *m_reactor,
+                                                   redis_frontier_options(m_config));
+  } else {
+    try {
+      m_store = std::make_unique<LocalFrontierStore>(*m_frontier, m_config.state_dir);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+  }
+  m_store->open_crawl(settings_text(), m_seeds);
+}
+
+// The options that make two workers' crawls the same crawl, one a line (seeds last).
+std::string Crawler::settings_text() const {
+  std::string s;
+  s += fmt::format("scope {}\n", static_cast<int>(m_config.scope.kind));
+  for (const std::string& r : m_config.scope.include) {
+    s += fmt::format("include {}\n", r);
+  }
+  for (const std::string& r : m_config.scope.exclude) {
+    s += fmt::format("exclude {}\n", r);
+  }
+  s += fmt::format("accept-ext {}\n", fmt::join(m_config.scope.accept_ext, ","));
+  s += fmt::format("reject-ext {}\n", fmt::join(m_config.scope.reject_ext, ","));
+  s += fmt::format("max-depth {}\n", m_config.max_depth);
+  s += fmt::format("per-host {}\n", m_config.per_host);
+  s += fmt::format("delay {}ms\n", m_config.delay.count());
+  s += fmt::format("assets {}\n", m_config.assets);
+  s += fmt::format("strip-query {}\n", m_config.strip_query);
+  s += fmt::format("drop-params {}\n", m_config.drop_params);
+  s += fmt::format("robots {}\n", m_config.robots);
+  return s;
+}
+
+// Between two turns of the run loop: the shared frontier's turn, after the outputs are
+// written (what done() reported must be out before it is acknowledged).
+void Crawler::sync_store() {
+  std::optional<Clock::time_point> when = m_store->next_sync();
+  Clock::time_point now = Clock::now();
+  if (!when || *when > now) {
+    return;
+  }
+  m_out.flush();
+  if (m_warc) {
+    m_warc->flush();
+  }
+  m_store->sync(now, m_stopping ? 0 : m_pool->free());
+}
+
 int Crawler::run() {
   ::signal(SIGPIPE, SIG_IGN);
   Reactor reactor;  // first: reading seeds from a pipe waits on it
   m_reactor = &reactor;
+  struct StoreReset {  // the store (its Redis connection) goes before the reactor it uses
+    Crawler& c;
+    ~StoreReset() { c.m_store.reset(); }
+  } store_reset{*this};
   prepare();
 
   std::optional<Resolver> resolver;
@@ -120,28 +228,10 @@ int Crawler::run() {
   m_client = &*client;
   GreenPool pool(m_config.concurrency, reactor);
   m_pool = &pool;
-  m_frontier.emplace(m_config.per_host, m_config.delay);
   m_flush_timer.emplace([this] { m_out.flush(); });
 
-  if (m_state) {
-    // Resume: whatever an earlier run discovered and did not finish goes first.
-    for (;;) {
-      std::vector<FrontierItem> batch = m_state->take(k_resume_batch);
-      if (batch.empty()) {
-        break;
-      }
-      for (FrontierItem& fi : batch) {
-        CrawlItem item;
-        item.url = std::move(fi.url);
-        item.depth = static_cast<uint32_t>(std::max(fi.depth, 0));
-        if (!fi.referrer.empty()) {
-          item.referrer = std::make_shared<const std::string>(std::move(fi.referrer));
-        }
-        m_frontier->push(std::move(item));
-      }
-    }
-    m_state->begin();
-  }
+  m_store->resume();
+  m_store->begin();
   for (const std::string& seed : m_seeds) {
     discover(seed, 0, nullptr);
   }
@@ -155,9 +245,7 @@ int Crawler::run() {
       }
     }
   }
-  if (m_state) {
-    commit_state();
-  }
+  commit_state();
 
   Timer cancel_timer([this] { m_client->cancel_all(); });
   InterruptWatch interrupt(
@@ -186,7 +274,7 @@ int Crawler::run() {
         double secs = std::chrono::duration<double>(Clock::now() - started).count();
         return std::vector<std::string>{
             fmt::format("{} pages", m_pages),
-            fmt::format("{} queued", m_frontier->pending()),
+            fmt::format("{} queued", m_store->queued()),
             fmt::format("{} in flight", m_in_flight),
             fmt::format("{} hosts", m_frontier->host_count()),
             fmt::format("{} failed", m_failed),
@@ -206,9 +294,10 @@ int Crawler::run() {
   } unhook{*this};
 
   for (;;) {
+    sync_store();
     dispatch();
     if (m_in_flight == 0) {
-      bool more = !m_stopping && m_frontier->pending() > 0 &&
+      bool more = !m_stopping && !m_store->exhausted() &&
                   (m_config.max_pages == 0 || m_dispatched < m_config.max_pages);
       if (!more) {
         break;
@@ -217,6 +306,9 @@ int Crawler::run() {
     Waiter w(reactor);
     m_waiter = &w;
     std::optional<Clock::time_point> when = m_frontier->next_wake();
+    if (std::optional<Clock::time_point> sync = m_store->next_sync()) {
+      when = when ? std::min(*when, *sync) : *sync;
+    }
     if (when) {
       w.wait_until(*when);
     } else if (m_in_flight > 0) {
@@ -231,10 +323,9 @@ int Crawler::run() {
   duration_timer.cancel();
   m_flush_timer->cancel();
   m_out.flush();
-  if (m_state) {
-    m_state->begin();
-    commit_state(true);
-  }
+  m_store->begin();
+  commit_state(true);
+  m_store->close();
   if (m_out.broken()) {
     progress.clear();
     return 128 + SIGPIPE;
@@ -242,7 +333,7 @@ int Crawler::run() {
   std::string summary = fmt::format(
       "greenfetch: crawl: {} pages, {} failed, {} skipped by robots.txt, {} links rejected, "
       "{} URLs still queued",
-      m_pages, m_failed, m_skipped, m_links_rejected, m_frontier->pending());
+      m_pages, m_failed, m_skipped, m_links_rejected, m_store->queued());
   if (m_config.stats && !progress.live()) {
     write_all(m_err_fd, summary + "\n");
   } else {
@@ -251,7 +342,7 @@ int Crawler::run() {
   if (m_duration_reached && !interrupt.interrupted() && !m_config.silent) {
     write_all(m_err_fd, fmt::format("greenfetch: crawl: --duration reached; {} transfers "
                                     "cancelled, {} URLs still queued\n",
-                                    m_cancelled, m_frontier->pending()));
+                                    m_cancelled, m_store->queued()));
   }
   if (interrupt.interrupted()) {
     if (!m_config.silent) {

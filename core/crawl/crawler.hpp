@@ -44,6 +44,12 @@ struct CrawlConfig {
   bool progress = true;                  // the live line on stderr, when it is a terminal
   RequestOptions request;
   ResolverOptions dns;
+  // A crawl shared by many workers (core/crawl/frontier_redis.hpp):
+  std::string frontier;                // --frontier redis://HOST:PORT[/DB]; empty: this process
+  std::string crawl_id;                // --crawl-id NAME
+  std::string worker_id;               // --worker-id NAME; empty: HOSTNAME:PID
+  std::chrono::milliseconds lease{0};  // --lease; 0: 3 x --max-time, at least 60 s
+  bool status = false;                 // --status: print the crawl's figures, fetch nothing
 };
 
 // Longest Crawl-delay honoured (a robots.txt asking for more gets this).
@@ -61,5 +67,8 @@ inline constexpr std::size_t k_max_sitemap_files = 1000;
 // Runs the crawl; returns the exit status (0 no page failed, 1 some did, 2 usage error).
 // Throws UsageError for bad configuration detected before any transfer starts.
 int run_crawl(CrawlConfig config, int out_fd = 1, int err_fd = 2);
+
+// --status: prints the figures of the shared crawl config.crawl_id on config.frontier.
+int crawl_status(const CrawlConfig& config, int out_fd = 1);
 
 }  // namespace greenfetch

@@ -20,9 +20,8 @@
 #include "core/crawl/crawler.hpp"
 #include "core/crawl/frontier.hpp"
 #include "core/crawl/link_extractor.hpp"
+#include "core/crawl/frontier_store.hpp"
 #include "core/crawl/mirror.hpp"
-#include "core/crawl/seen_set.hpp"
-#include "core/crawl/state.hpp"
 #include "core/crawl/warc_writer.hpp"
 #include "core/engine/green_pool.hpp"
 #include "core/engine/reactor.hpp"
@@ -41,8 +40,6 @@ namespace greenfetch {
 inline constexpr auto k_interrupt_grace = std::chrono::milliseconds(900);
 // Output is written out at least this often while the crawl runs.
 inline constexpr auto k_flush_interval = std::chrono::milliseconds(200);
-// URLs taken from the state database at once when a crawl resumes.
-inline constexpr std::size_t k_resume_batch = 4096;
 // The depth of a frontier item that is a sitemap to read (--sitemaps), not a page. Such items
 // never enter the seen-set or the state database.
 inline constexpr uint32_t k_sitemap_depth = std::numeric_limits<uint32_t>::max();
@@ -83,6 +80,7 @@ class Crawler {
     }
   }
   void robots_job(CrawlFrontier::Host* h);
+  Robots fetch_robots(const std::string& host);
   void page_job(CrawlFrontier::Host* h, CrawlItem item);
   void sitemap_job(CrawlFrontier::Host* h, CrawlItem item);
   void queue_sitemap(const std::string& url, bool guess);
@@ -104,6 +102,9 @@ class Crawler {
   void schedule_flush();
   void open_state();
   void commit_state(bool finished = false);
+  void open_store();
+  std::string settings_text() const;
+  void sync_store();
 
   CrawlConfig& m_config;
   int m_err_fd;
@@ -115,9 +116,9 @@ class Crawler {
   std::optional<WriteOut> m_write_out;
   std::optional<CrawlMirror> m_mirror;
   std::optional<WarcWriter> m_warc;
-  std::optional<CrawlState> m_state;
+  // Where the URLs live: this process (--state, or memory) or a shared frontier (--frontier).
+  std::unique_ptr<FrontierStore> m_store;
   std::optional<OutputMark> m_warc_file;  // the WARC's device and inode (with --state)
-  SeenSet m_seen;
   std::vector<std::string> m_seeds;
   // --sitemaps: the seed hosts ("scheme://host[:port]"), every sitemap URL queued so far (each
   // is read once), and those of them that are only the /sitemap.xml guess (a 4xx is silent).

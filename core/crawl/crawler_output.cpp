@@ -19,19 +19,18 @@ namespace greenfetch {
 // this run fetches again (see core/output/output_mark.hpp).
 void Crawler::open_state() {
   try {
-    m_state.emplace(m_config.state_dir);
-    if (!m_state->unfinished()) {
+    if (!m_store->unfinished()) {
       return;
     }
     std::uint64_t cut = 0;
     std::string where;
-    if (std::optional<OutputMark> mark = m_state->output("stdout")) {
+    if (std::optional<OutputMark> mark = m_store->output("stdout")) {
       if (std::uint64_t n = cut_to_mark(m_out_fd, *mark, "standard output")) {
         cut += n;
         where = "standard output";
       }
     }
-    if (std::optional<OutputMark> mark = m_state->output("warc"); mark && !m_config.warc.empty()) {
+    if (std::optional<OutputMark> mark = m_store->output("warc"); mark && !m_config.warc.empty()) {
       if (std::uint64_t n = cut_to_mark(m_config.warc, *mark)) {
         cut += n;
         where += where.empty() ? m_config.warc : " and " + m_config.warc;
@@ -50,18 +49,21 @@ void Crawler::open_state() {
 // Commits the state's open batch together with where each output file ends now (flushed
 // first, so that the marks cover exactly the records of the pages marked done).
 void Crawler::commit_state(bool finished) {
+  if (!m_store->commits()) {
+    return;
+  }
   m_out.flush();
   if (std::optional<OutputMark> mark = mark_output(m_out_fd, "standard output")) {
-    m_state->set_output("stdout", *mark);
+    m_store->set_output("stdout", *mark);
   }
   if (m_warc && m_warc_file) {
-    m_state->set_output("warc",
+    m_store->set_output("warc",
                         OutputMark{m_warc_file->device, m_warc_file->inode, m_warc->size()});
   }
   if (finished) {
-    m_state->finish();
+    m_store->finish();
   }
-  m_state->commit();
+  m_store->commit();
 }
 
 void Crawler::schedule_flush() {

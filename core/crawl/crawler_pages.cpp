@@ -12,25 +12,11 @@ namespace greenfetch {
 
 bool Crawler::discover(const std::string& url, uint32_t depth,
                        const std::shared_ptr<const std::string>& referrer) {
-  if (m_state) {
-    FrontierItem fi;
-    fi.url = url;
-    fi.depth = static_cast<int>(depth);
-    if (referrer) {
-      fi.referrer = *referrer;
-    }
-    if (!m_state->add(fi)) {
-      return false;
-    }
-  } else if (!m_seen.insert(url)) {
-    return false;
-  }
   CrawlItem item;
   item.url = url;
   item.depth = depth;
   item.referrer = referrer;
-  m_frontier->push(std::move(item));
-  return true;
+  return m_store->add(std::move(item));
 }
 
 void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
@@ -70,9 +56,7 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
   }
   m_frontier->finish(*h);
 
-  if (m_state) {
-    m_state->begin();
-  }
+  m_store->begin();
   bool follow = r.ok() && r.http_code >= 200 && r.http_code < 300;
   p.final_url = p.item.url;
   if (r.num_redirects > 0) {
@@ -83,16 +67,7 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
       // will be followed from there; if it is out of scope, its links are not ours.
       if (!m_scope->in_scope(*fin)) {
         follow = false;
-      } else if (m_state) {
-        FrontierItem fi;
-        fi.url = *fin;
-        fi.depth = static_cast<int>(p.item.depth);
-        if (m_state->add(fi)) {
-          m_state->done(*fin);
-        } else {
-          follow = false;
-        }
-      } else if (!m_seen.insert(*fin)) {
+      } else if (!m_store->add_fetched(*fin, p.item.depth)) {
         follow = false;
       }
     }
@@ -151,15 +126,13 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
     }
   }
   bool written = report(p);
-  if (m_state) {
-    // The record is out before the URL is marked done, in the same transaction as the links
-    // it led to and the outputs' new ends: a kill in between fetches the page again rather
-    // than losing it or its links, and the next run first cuts off the record written here.
-    if (written) {
-      m_state->done(p.item.url);
-    }
-    commit_state();
+  // The record is out before the URL is marked done, in the same transaction as the links
+  // it led to and the outputs' new ends: a kill in between fetches the page again rather
+  // than losing it or its links, and the next run first cuts off the record written here.
+  if (written) {
+    m_store->done(p.item, r.ok() ? PageOutcome::fetched : PageOutcome::failed);
   }
+  commit_state();
   wake();
 }
 

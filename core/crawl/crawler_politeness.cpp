@@ -10,6 +10,51 @@
 
 namespace greenfetch {
 
+// Fetches HOST/robots.txt and reads it as RFC 9309 says; stores it for the fleet (unless the
+// fetch was cancelled).
+Robots Crawler::fetch_robots(const std::string& host) {
+  Request req;
+  req.url = host + "/robots.txt";
+  std::string body;
+  bool truncated = false;
+  BodySink sink = [&body, &truncated](const Response& so_far, std::string_view chunk) {
+    if (has_header(so_far, "Location")) {
+      return true;  // a redirect hop's body
+    }
+    std::size_t room = Robots::k_max_bytes - std::min(body.size(), Robots::k_max_bytes);
+    body.append(chunk.substr(0, room));
+    if (chunk.size() > room) {
+      truncated = true;
+      return false;  // enough: the rest is never parsed
+    }
+    return true;
+  };
+  req.on_body = &sink;
+  Response r = m_client->fetch(req);
+  char kind = 'D';
+  if (r.error == Error::cancelled) {
+    return Robots::disallow_all();
+  } else if (r.ok() || (truncated && r.error == Error::output)) {
+    if (r.http_code >= 200 && r.http_code < 300) {
+      kind = 'P';
+    } else if (r.http_code >= 300 && r.http_code < 500) {
+      kind = 'A';  // 4xx, or a redirect not followed: unavailable
+    } else {
+      kind = 'D';  // 5xx: unreachable
+    }
+  } else if (r.error == Error::too_many_redirects || r.error == Error::http) {
+    // Too many redirects means unavailable (RFC 9309 2.3.1.2); with --fail a 4xx is an error.
+    kind = r.http_code >= 500 ? 'D' : 'A';
+  }
+  if (r.http_code > 0) {  // an answer, not a failure to reach the host
+    m_store->set_robots(host, kind == 'P' ? "P" + body : std::string(1, kind));
+  }
+  if (kind == 'P') {
+    return Robots::parse(body, m_client->request_options().user_agent);
+  }
+  return kind == 'A' ? Robots::allow_all() : Robots::disallow_all();
+}
+
 void Crawler::dispatch() {
   Clock::time_point now = Clock::now();
   while (!m_stopping && m_pool->free() > 0) {
@@ -45,14 +90,10 @@ void Crawler::dispatch() {
       continue;
     }
     if (m_config.robots && !h->robots.allowed(path_and_query(item.url))) {
-      if (m_state) {
-        m_state->begin();
-      }
+      m_store->begin();
       report_skipped(item, "robots");
-      if (m_state) {
-        m_state->done(item.url);
-        commit_state();
-      }
+      m_store->done(item, PageOutcome::skipped);
+      commit_state();
       m_frontier->reschedule(*h, now);
       continue;
     }
@@ -63,42 +104,29 @@ void Crawler::dispatch() {
   }
 }
 
+namespace {
+
+// robots.txt as the fleet shares it (FrontierStore::robots): 'A' allow all, 'D' disallow all,
+// or 'P' and the body to parse.
+Robots robots_from_record(const std::string& record, std::string_view user_agent) {
+  if (record.empty() || record[0] == 'A') {
+    return Robots::allow_all();
+  }
+  if (record[0] == 'D') {
+    return Robots::disallow_all();
+  }
+  return Robots::parse(std::string_view(record).substr(1), user_agent);
+}
+
+}  // namespace
+
 void Crawler::robots_job(CrawlFrontier::Host* h) {
-  Request req;
-  req.url = h->key + "/robots.txt";
-  std::string body;
-  bool truncated = false;
-  BodySink sink = [&body, &truncated](const Response& so_far, std::string_view chunk) {
-    if (has_header(so_far, "Location")) {
-      return true;  // a redirect hop's body
-    }
-    std::size_t room = Robots::k_max_bytes - std::min(body.size(), Robots::k_max_bytes);
-    body.append(chunk.substr(0, room));
-    if (chunk.size() > room) {
-      truncated = true;
-      return false;  // enough: the rest is never parsed
-    }
-    return true;
-  };
-  req.on_body = &sink;
   Clock::time_point started = Clock::now();
-  Response r = m_client->fetch(req);
   Robots robots;
-  if (r.error == Error::cancelled) {
-    robots = Robots::disallow_all();
-  } else if (r.ok() || (truncated && r.error == Error::output)) {
-    if (r.http_code >= 200 && r.http_code < 300) {
-      robots = Robots::parse(body, m_client->request_options().user_agent);
-    } else if (r.http_code >= 300 && r.http_code < 500) {
-      robots = Robots::allow_all();  // 4xx, or a redirect not followed: unavailable
-    } else {
-      robots = Robots::disallow_all();  // 5xx: unreachable
-    }
-  } else if (r.error == Error::too_many_redirects || r.error == Error::http) {
-    // Too many redirects means unavailable (RFC 9309 2.3.1.2); with --fail a 4xx is an error.
-    robots = r.http_code >= 500 ? Robots::disallow_all() : Robots::allow_all();
+  if (std::optional<std::string> record = m_store->robots(h->key)) {
+    robots = robots_from_record(*record, m_client->request_options().user_agent);
   } else {
-    robots = Robots::disallow_all();
+    robots = fetch_robots(h->key);
   }
   h->robots = std::move(robots);
   h->robots_state = CrawlFrontier::RobotsState::known;

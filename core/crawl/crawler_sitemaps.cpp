@@ -104,9 +104,7 @@ void Crawler::sitemap_job(CrawlFrontier::Host* h, CrawlItem item) {
       }
     }
   } else if (result.kind == SitemapKind::urlset && !m_stopping) {
-    if (m_state) {
-      m_state->begin();
-    }
+    m_store->begin();
     auto referrer = std::make_shared<const std::string>(item.url);
     for (const std::string& loc : result.locs) {
       std::optional<std::string> u = resolve_link(base, loc, m_norm);
@@ -114,9 +112,7 @@ void Crawler::sitemap_job(CrawlFrontier::Host* h, CrawlItem item) {
         discover(*u, 0, referrer);
       }
     }
-    if (m_state) {
-      commit_state();
-    }
+    commit_state();
   }
   wake();
 }

@@ -360,6 +360,59 @@ class HttpFixture:
         self.stop()
 
 
+class Redis:
+    """redis-server on 127.0.0.1 (a free port), started on __enter__ and stopped on __exit__.
+    No persistence, or with appendonly=True an append-only file (fsync always) in `dir`, so
+    that stop() and start() again keep the data. .port, .url ("redis://127.0.0.1:PORT"),
+    .cli(*args) -> redis-cli's stdout (str)."""
+
+    def __init__(self, dir: str | None = None, appendonly: bool = False):
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.dir = dir
+        self.appendonly = appendonly
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> "Redis":
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        if self.appendonly:
+            argv += ["--appendonly", "yes", "--appendfsync", "always", "--dir", self.dir]
+        else:
+            argv += ["--appendonly", "no"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _fixtures.add(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.cli("PING").strip() == "PONG":
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def cli(self, *argv: str) -> str:
+        p = subprocess.run(["redis-cli", "-p", str(self.port), *argv], capture_output=True,
+                           timeout=10)
+        return p.stdout.decode(errors="replace")
+
+    def stop(self) -> None:
+        _fixtures.discard(self)
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            dns.stop_process(proc)
+
+    def __enter__(self) -> "Redis":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 def _read_line(proc: subprocess.Popen, timeout: float) -> bytes:
     """One line from proc.stdout within timeout (poll + os.read; no blocking readline)."""
     fd = proc.stdout.fileno()
