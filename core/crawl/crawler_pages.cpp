@@ -108,9 +108,7 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
         m_stopping = true;
         m_client->cancel_all();
       }
-      if (m_state) {
-        commit_state();
-      }
+      commit_state();  // a no-op for a store without transactions
       wake();
       return;
     }
