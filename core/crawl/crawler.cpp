@@ -224,7 +224,11 @@ int Crawler::run() {
   std::optional<HttpClient> client;
   HttpClientOptions client_options;
   client_options.max_connections = m_config.concurrency;
-  start_client(resolver, client, m_config.dns, m_config.request, client_options, reactor);
+  // A redirect's target is written as links are, so that what is fetched is what the
+  // seen-set, the records and the WARC name.
+  RequestOptions request = m_config.request;
+  request.redirect_normalize = m_norm;
+  start_client(resolver, client, m_config.dns, request, client_options, reactor);
   m_client = &*client;
   GreenPool pool(m_config.concurrency, reactor);
   m_pool = &pool;

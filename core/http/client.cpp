@@ -18,6 +18,7 @@
 #include "core/http/transfer.hpp"
 #include "core/input/url_source.hpp"
 #include "core/output/output.hpp"  // write_all
+#include "core/url/normalize.hpp"
 
 namespace greenfetch {
 
@@ -451,11 +452,26 @@ Response HttpClient::fetch_once(const Request& request, bool may_retry) {
     if (curl_easy_getinfo(e, CURLINFO_SCHEME, &s) == CURLE_OK && s != nullptr) {
       r.scheme = s;
     }
-    s = nullptr;
     r.redirect_url.clear();
-    if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &s) == CURLE_OK && s != nullptr) {
-      // A relative Location was resolved against the address: give it back the name.
-      r.redirect_url = t.coalesced && !t.location_absolute ? named_url(hop, s) : s;
+    std::string rejected_location;  // a Location value the URL Standard's parser rejects
+    curl_header* location = nullptr;
+    if (r.http_code >= 300 && r.http_code < 400 &&
+        curl_easy_header(e, "Location", 0, CURLH_HEADER, -1, &location) == CURLHE_OK &&
+        location != nullptr && location->value[0] != '\0') {
+      // The target is the raw value resolved as a browser does (the URL Standard), against
+      // the URL that redirected (hop.url names the host even when the hop was coalesced), and
+      // written as that URL was: what is fetched next is what is reported, byte for byte.
+      const NormalizeOptions* norm = o.redirect_normalize ? &*o.redirect_normalize : nullptr;
+      ResolvedUrl to = resolve_location(hop.url, location->value, norm);
+      if (to.status == UrlParseStatus::ok) {
+        r.redirect_url = std::move(to.url);
+      } else if (to.status == UrlParseStatus::failure) {
+        rejected_location = location->value;
+      } else if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &s) == CURLE_OK && s != nullptr) {
+        // Another scheme (ftp:, mailto:...): libcurl's reading of it, which the next hop
+        // refuses as an unsupported scheme.
+        r.redirect_url = t.coalesced && !t.location_absolute ? named_url(hop, s) : s;
+      }
     }
     t.resolve.reset();
     if (t.result == CURLE_OK && t.decoder && !t.decoder->finish()) {
@@ -494,6 +510,13 @@ Response HttpClient::fetch_once(const Request& request, bool may_retry) {
           name_the_host(r.error_message, hop);
         }
       }
+      break;
+    }
+    if (o.follow_redirects && is_redirect(r.http_code) && !rejected_location.empty()) {
+      r.error = Error::invalid_url;
+      r.curl_code = CURLE_URL_MALFORMAT;
+      r.error_message =
+          "malformed URL in Location '" + rejected_location + "': the URL Standard rejects it";
       break;
     }
     if (o.follow_redirects && is_redirect(r.http_code) && !r.redirect_url.empty()) {

@@ -4,12 +4,15 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <curl/curl.h>
+
+#include "core/url/normalize.hpp"
 
 namespace greenfetch {
 
@@ -93,6 +96,10 @@ struct RequestOptions {
   long netrc = CURL_NETRC_IGNORED;  // --netrc / --netrc-file: CURL_NETRC_REQUIRED
   std::string netrc_file;           // --netrc-file FILE
   bool verbose = false;             // -v: libcurl's verbose lines on stderr, per transfer
+  // How a redirect's target is written before it is fetched (see resolve_location): unset,
+  // as fetch mode writes its input URLs; set (crawl), in the normal form with these options,
+  // as links are. Either way the Location value is resolved by the URL Standard's parser.
+  std::optional<NormalizeOptions> redirect_normalize;
 };
 
 struct Response;

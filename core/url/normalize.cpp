@@ -144,6 +144,21 @@ ResolvedUrl parse_input_url(std::string_view input) {
   return out;
 }
 
+ResolvedUrl resolve_location(std::string_view from, std::string_view location,
+                             const NormalizeOptions* options) {
+  const UrlParseResult base = parse_url(from);
+  if (base.status != UrlParseStatus::ok) {
+    return {};
+  }
+  UrlParseResult parsed = parse_url(location, &base.url);
+  ResolvedUrl out;
+  out.status = parsed.status;
+  if (parsed.status == UrlParseStatus::ok) {
+    out.url = options != nullptr ? normalize(parsed.url, *options) : parsed.url.href(false);
+  }
+  return out;
+}
+
 std::optional<std::string> normalize_url(std::string_view url, const NormalizeOptions& options) {
   ResolvedUrl r = normalize_checked(url, options);
   if (r.status != UrlParseStatus::ok) {

@@ -56,6 +56,14 @@ ResolvedUrl resolve_checked(const Url& base, std::string_view link,
 // sent): that is what is fetched, and %{url_effective} names it.
 ResolvedUrl parse_input_url(std::string_view input);
 
+// A redirect's target: `location` (a Location header's value, as received) resolved by the
+// Standard's parser against `from` (the URL that redirected, an absolute http(s) URL; a failure
+// otherwise), then written as the URL that redirected was: in the normal form with `options`
+// (crawl, as its links), or with `options` null as the Standard's href without the fragment
+// (fetch mode, as parse_input_url writes its input).
+ResolvedUrl resolve_location(std::string_view from, std::string_view location,
+                             const NormalizeOptions* options);
+
 // The same, nullopt unless the status is ok.
 std::optional<std::string> normalize_url(std::string_view url,
                                          const NormalizeOptions& options = {});

@@ -4,7 +4,10 @@ A fixture page carries links in every edge case of issue 13 (backslashes, same-s
 forms, hosts written as escapes or IPv4 numbers, tabs, spaces, non-ASCII, dot segments) plus
 links the Standard rejects. The fixture server records each request-target it receives; the
 URLs greenfetch reports in -j, -w '%{url}' and WARC-Target-URI must be exactly those, byte for
-byte, and the rejected links are counted and named, never fetched.
+byte, and the rejected links are counted and named, never fetched. The same holds across
+redirects: a Location value is resolved by the Standard's parser against the URL that
+redirected and normalized as a link is, and a Location the Standard rejects is an error naming
+it, not fetched.
 """
 from __future__ import annotations
 
@@ -153,6 +156,68 @@ def silent_crawl_still_counts_rejected_links():
         err = p.stderr.decode()
         check("the URL Standard rejects it" not in err, err)
         check(f"{len(REJECTED)} links rejected" in err, err)
+
+
+# (Location value, the request-target fetched next), against /redirect-to?url=...
+REDIRECTED = [
+    ("\\x\\back", "/x/back"),
+    ("/t\tab", "/tab"),
+    ("../up", "/up"),
+    ("?q", "/redirect-to?q"),
+    ("//127.0.0.1:{port}/net", "/net"),
+    ("http://0x7f.1:{port}/hex", "/hex"),
+    ("http://%31%32%37.0.0.1:{port}/esc", "/esc"),
+    ("/%7euser", "/~user"),
+    ("/sp ace", "/sp%20ace"),
+    ("/frag#x", "/frag"),
+]
+REJECTED_LOCATIONS = ["http://a b/", "http://[::1/", "http://%zz/"]
+
+
+@harness.test
+def redirect_targets_are_what_was_requested():
+    with HttpFixture() as h, tempfile.TemporaryDirectory() as d:
+        origin = f"http://127.0.0.1:{h.port}"
+        locations = [loc.format(port=h.port) for loc, _ in REDIRECTED] + REJECTED_LOCATIONS
+        links = ["/redirect-to?url=" + quote(loc, safe="") for loc in locations]
+        body = "".join(f'<a href="{x}">x</a>' for x in links)
+        register(h, "/dir/links.html", body.encode(), "text/html")
+        warc = os.path.join(d, "r.warc.gz")
+        reset_requests(h)
+        seed = h.url("/dir/links.html")
+        p = run([args.greenfetch, "crawl", "--max-depth", "1", "-j", "--warc", warc, seed],
+                timeout=60)
+        check(p.returncode == 1, p)  # the rejected Locations are errors
+        records = [json.loads(x) for x in p.stdout.decode().splitlines()]
+        redirected = {r["url"]: r for r in records if "/redirect-to?" in r["url"]}
+        check(len(redirected) == len(links), sorted(redirected))
+        effective = []
+        for link, (_, target) in zip(links, REDIRECTED):
+            r = redirected[origin + link]
+            check(r["url_effective"] == origin + target and r["redirects"] == 1, r)
+            effective.append(r["url_effective"])
+        for link in links[len(REDIRECTED):]:
+            r = redirected[origin + link]
+            check(r["error"]["kind"] == "invalid_url" and r["redirects"] == 0, r)
+        # The fixture got the page, each link, and exactly the targets reported.
+        received = fetch_requests(h)
+        check(sorted(received) == sorted(["/dir/links.html"] + links + [t for _, t in REDIRECTED]),
+              received)
+        err = p.stderr.decode()
+        for loc in REJECTED_LOCATIONS:
+            check(f"Location '{loc}'" in err, err)
+        # WARC-Target-URI of each response is the URL fetched.
+        v = run(["node", os.path.join(HERE, "warc_validate.js"), warc], timeout=120)
+        check(v.returncode == 0, v)
+        responses = [json.loads(x) for x in v.stdout.decode().splitlines()]
+        targets = {r["target_uri"] for r in responses if r.get("type") == "response"}
+        check(set(effective) <= targets, (sorted(targets), effective))
+        check(not any("%7e" in t or "0x7f" in t or "#" in t for t in targets), targets)
+        # -w %{url_effective} names the same URLs.
+        p = run([args.greenfetch, "crawl", "--max-depth", "1", "-w", "%{url_effective}\\n", seed],
+                timeout=60)
+        written = p.stdout.decode().split("\n")[:-1]
+        check(set(effective) <= set(written), (written, effective))
 
 
 def crawl_extensions(*options: str) -> set[str]:

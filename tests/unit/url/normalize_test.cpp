@@ -188,3 +188,49 @@ TEST_CASE("url_normalize") {
     CHECK(resolve(k_base, "/p?id=3", options) == "http://example.com/p");
   }
 }
+
+TEST_CASE("greenfetch::resolve_location") {
+  auto loc = [](std::string_view from, std::string_view location,
+                const NormalizeOptions* options = nullptr) {
+    ResolvedUrl r = resolve_location(from, location, options);
+    return r.status == UrlParseStatus::ok        ? r.url
+           : r.status == UrlParseStatus::failure ? std::string("(failure)")
+                                                 : std::string("(other)");
+  };
+  const std::string_view from = "http://example.org/foo/bar?q=1";
+
+  SUBCASE("relative forms, as a browser resolves them") {
+    CHECK(loc(from, "\\x") == "http://example.org/x");
+    CHECK(loc(from, "../a") == "http://example.org/a");
+    CHECK(loc(from, "?q") == "http://example.org/foo/bar?q");
+    CHECK(loc(from, "//other:8080/p") == "http://other:8080/p");
+    CHECK(loc(from, "http:baz") == "http://example.org/foo/baz");
+    CHECK(loc(from, " /t\ta\nb ") == "http://example.org/tab");
+  }
+
+  SUBCASE("hosts: escapes and IPv4 numbers") {
+    CHECK(loc(from, "http://%41.com/") == "http://a.com/");
+    CHECK(loc(from, "http://0x7f.1:81/") == "http://127.0.0.1:81/");
+    CHECK(loc(from, "https://[::127.0.0.1]/") == "https://[::7f00:1]/");
+  }
+
+  SUBCASE("without options: the href without the fragment; with: the normal form") {
+    CHECK(loc(from, "/%7e#frag") == "http://example.org/%7e");
+    CHECK(loc(from, "/x?") == "http://example.org/x?");
+    NormalizeOptions options;
+    CHECK(loc(from, "/%7e#frag", &options) == "http://example.org/~");
+    CHECK(loc(from, "/x?", &options) == "http://example.org/x");
+    options.strip_query = true;
+    CHECK(loc(from, "/x?a=1", &options) == "http://example.org/x");
+  }
+
+  SUBCASE("what the Standard rejects, other schemes, a bad base") {
+    CHECK(loc(from, "http://a b/") == "(failure)");
+    CHECK(loc(from, "http://[::1/") == "(failure)");
+    CHECK(loc(from, "http://%zz/") == "(failure)");
+    CHECK(loc(from, "http://256.256.256.256/") == "(failure)");
+    CHECK(loc(from, "ftp://example.org/f") == "(other)");
+    CHECK(loc(from, "mailto:a@example.org") == "(other)");
+    CHECK(loc("not a url", "/x") == "(failure)");
+  }
+}
