@@ -104,7 +104,7 @@ def crawl_streams_large_pages_to_a_mirror():
             check(rss_ok(kb), f"{name} -o DIR: peak RSS {kb} KiB")
             print(f"  crawl -o DIR, {name}: peak RSS {kb} KiB")
             # The file's name (the query in it) is the mirror's business: find it by folder.
-            where = os.path.join(mirror, f"{h.host}:{h.port}", folder)
+            where = os.path.join(mirror, f"{h.host}+{h.port}", folder)
             saved = [os.path.join(where, f) for f in os.listdir(where)]
             check(len(saved) == 1, (name, saved))
             check(file_is_zeros(saved[0], size), f"{name}: the saved file is whole")
@@ -123,7 +123,7 @@ def small_pages_are_still_archived_byte_for_byte():
         check(h.url(f"/bytes/{3 * MiB}") in resp and h.url("/html/1") in resp, list(resp))
         want = h.get(f"/bytes/{3 * MiB}")[1]
         check(resp[h.url(f"/bytes/{3 * MiB}")]["payload_length"] == len(want), resp)
-        with open(os.path.join(mirror, f"{h.host}:{h.port}", "bytes", str(3 * MiB)), "rb") as f:
+        with open(os.path.join(mirror, f"{h.host}+{h.port}", "bytes", str(3 * MiB)), "rb") as f:
             check(f.read() == want, "the mirrored 3 MiB page is byte for byte the body")
 
 
