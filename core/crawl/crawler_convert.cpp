@@ -27,6 +27,7 @@ void Crawler::remember_saved(const PageResult& p) {
 void Crawler::convert_mirror() {
   LinkConversion c;
   c.normalize = m_norm;
+  c.assets = m_config.assets;
   c.saved = [this](const std::string& url) -> std::optional<std::string> {
     auto it = m_saved.find(url);
     if (it == m_saved.end()) {

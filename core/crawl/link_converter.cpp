@@ -54,6 +54,17 @@ void append_escaped(std::string& out, std::string_view name) {
   }
 }
 
+// Whether the link extractor reads this attribute of this tag (LinkExtractor's list).
+bool extracted_attribute(const LinkAttribute& a, bool assets) {
+  if (iequals(a.name, "href")) {
+    return iequals(a.tag, "a") || iequals(a.tag, "area") || iequals(a.tag, "link");
+  }
+  if (iequals(a.tag, "frame") || iequals(a.tag, "iframe")) {
+    return true;
+  }
+  return assets && (iequals(a.tag, "img") || iequals(a.tag, "script") || iequals(a.tag, "source"));
+}
+
 }  // namespace
 
 std::vector<LinkAttribute> find_link_attributes(std::string_view s) {
@@ -137,7 +148,7 @@ std::vector<LinkAttribute> find_link_attributes(std::string_view s) {
         end = i;
       }
       if (iequals(attr, "href") || iequals(attr, "src")) {
-        out.push_back(LinkAttribute{begin, end, iequals(tag, "base")});
+        out.push_back(LinkAttribute{begin, end, tag, attr, iequals(tag, "base")});
       }
     }
     if (!closed) {
@@ -211,8 +222,8 @@ std::string convert_links(std::string_view html, const ExtractedPage& page,
       }
       replacement = mirror_link(c.page_url, c.page_url);
     } else {
-      if (!links.contains(value) || value.find('&') != std::string_view::npos ||
-          trim(value, " \t\n\r\f").starts_with('#')) {
+      if (!extracted_attribute(a, c.assets) || !links.contains(value) ||
+          value.find('&') != std::string_view::npos || trim(value, " \t\n\r\f").starts_with('#')) {
         continue;
       }
       UrlParseResult u = parse_url(value, &base.url);

@@ -20,6 +20,8 @@ namespace greenfetch {
 struct LinkAttribute {
   std::size_t begin = 0;  // offset of the value's first byte (after the quote, if any)
   std::size_t end = 0;    // one past its last byte
+  std::string_view tag;   // the tag's name as written (a view into the page)
+  std::string_view name;  // "href" or "src" as written
   bool base = false;      // the href of a <base> tag
 };
 
@@ -39,13 +41,17 @@ struct LinkConversion {
   // it (itself, or the page a redirect led to).
   std::function<std::optional<std::string>(const std::string& url)> saved;
   NormalizeOptions normalize;
+  // The crawl's --assets: <img>, <script> and <source> src are links too.
+  bool assets = false;
 };
 
 // The page with its links converted. The candidates are the values find_link_attributes
-// finds, and each is converted only if the link extractor (`page`, extracted from the same
-// bytes) reported it as a link: so a value the scanner misreads (in a place the real parser
-// sees no tag) stays as it is. Left alone too: values holding '&' (an entity: the value's
-// text is not its bytes, and rewriting could break it), links to the page's own fragments
+// finds of the attributes the link extractor reads (a/area/link href, frame/iframe src, and
+// with assets img/script/source src), and each is converted only if the extractor (`page`,
+// extracted from the same bytes) reported its value as a link: so a value the scanner misreads (in
+// a place the real parser sees no tag) stays as it is. Left alone too: values holding '&' (an
+// entity: the value's text is not its bytes, and rewriting could break it), links to the page's own
+// fragments
 // ("#top"), links the URL Standard rejects and links of other schemes (mailto:). A link to a
 // saved page becomes the relative path from this page's file to that file ('%' written
 // "%25", so that a browser finds the file), with the link's fragment kept; any other http(s)

@@ -115,7 +115,7 @@ def without_convert_links_pages_stay_as_served():
 def convert_links_needs_an_output_dir():
     p = gf("--convert-links", "http://127.0.0.1:9/")
     check(p.returncode == 2, p)
-    check(p.stderr.startswith(b"greenfetch: ") and b"-o" in p.stderr, p)
+    check(p.stderr.startswith(b"greenfetch crawl: --convert-links") and b"-o DIR" in p.stderr, p)
 
 
 if __name__ == "__main__":

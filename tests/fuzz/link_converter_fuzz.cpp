@@ -27,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ExtractedPage page = x.finish();
   LinkConversion c;
   c.page_url = "http://h.test/d/p.html";
+  c.assets = lo.assets;
   c.saved = [](const std::string& url) -> std::optional<std::string> {
     if (url.starts_with("http://h.test/")) {
       return url;

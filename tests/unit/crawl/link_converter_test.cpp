@@ -20,6 +20,7 @@ std::string convert(const std::string& html, const std::string& page_url,
   ExtractedPage page = x.finish();
   LinkConversion c;
   c.page_url = page_url;
+  c.assets = assets;
   c.saved = [&saved](const std::string& url) -> std::optional<std::string> {
     auto it = saved.find(url);
     if (it == saved.end()) {
@@ -71,7 +72,7 @@ TEST_CASE("greenfetch::mirror_link") {
   CHECK(mirror_link("http://h/a/b.html", "http://h/") == "../index.html");
   CHECK(mirror_link("http://h/", "http://h/a/b/c") == "a/b/c");
   CHECK(mirror_link("http://h/x", "http://other:8080/y") == "../other+8080/y");
-  CHECK(mirror_link("http://h/p", "http://h/q?a=1%20") == "q@a=1%2520");
+  CHECK(mirror_link("http://h/p", "http://h/q?a=1%20") == "q@a=1%252520");  // file q@a=1%2520
   CHECK(mirror_link("http://h/p", "http://h/p") == "p");
 }
 
