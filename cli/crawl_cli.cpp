@@ -124,6 +124,8 @@ int crawl_main(int argc, char** argv) {
   app.add_option("-o,--output-dir", config.output_dir,
                  "Mirror pages into DIR/HOST/PATH (index.html for '/')")
       ->type_name("DIR");
+  app.add_flag("--convert-links", config.convert_links,
+               "With -o: saved pages' links lead to the mirror's files (wget's -k)");
   app.add_option("--warc", config.warc,
                  "Archive every fetch in WARC/1.1 FILE (.warc.gz; appended to)")
       ->type_name("FILE");
@@ -178,6 +180,9 @@ int crawl_main(int argc, char** argv) {
     }
     if (config.status && config.frontier.empty()) {
       throw UsageError("--status needs --frontier URL --crawl-id NAME");
+    }
+    if (config.convert_links && config.output_dir.empty()) {
+      throw UsageError("--convert-links rewrites the -o mirror's pages: use it with -o DIR");
     }
     if (config.json && !config.write_out.empty()) {
       throw UsageError("-j and -w cannot be used together");

@@ -334,6 +334,10 @@ int Crawler::run() {
     progress.clear();
     return 128 + SIGPIPE;
   }
+  if (m_config.convert_links && m_mirror && !interrupt.interrupted()) {
+    progress.clear();
+    convert_mirror();
+  }
   std::string summary = fmt::format(
       "greenfetch: crawl: {} pages, {} failed, {} skipped by robots.txt, {} links rejected, "
       "{} URLs still queued",

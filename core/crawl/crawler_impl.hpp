@@ -1,8 +1,8 @@
 // The inside of crawl mode: the Crawler that run_crawl runs, shared by the files that define
 // its members: crawler.cpp (setup and the run loop), crawler_politeness.cpp (which host may
 // go next, robots.txt), crawler_pages.cpp (a page fetched), crawler_links.cpp (its links
-// resolved, queued, listed), crawler_sitemaps.cpp (--sitemaps) and crawler_output.cpp
-// (records, --state commits). Not part of the public API.
+// resolved, queued, listed), crawler_sitemaps.cpp (--sitemaps), crawler_output.cpp
+// (records, --state commits) and crawler_convert.cpp (--convert-links). Not part of the public API.
 #pragma once
 
 #include <re2/re2.h>
@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -105,6 +106,10 @@ class Crawler {
   void open_store();
   std::string settings_text() const;
   void sync_store();
+  // --convert-links (crawler_convert.cpp): a page saved in the mirror, remembered; at the end
+  // of the crawl, the saved HTML pages' links rewritten.
+  void remember_saved(const PageResult& p);
+  void convert_mirror();
 
   CrawlConfig& m_config;
   int m_err_fd;
@@ -146,6 +151,10 @@ class Crawler {
   // --list-external: the file, and the external links already listed (this run only).
   UniqueFd m_external_fd;
   std::unordered_set<std::string> m_external_seen;
+  // --convert-links: every URL saved in the mirror this run, with the URL whose file holds it
+  // ("" for itself; a redirect's start names its target), and the HTML pages among them.
+  std::unordered_map<std::string, std::string> m_saved;
+  std::vector<std::string> m_saved_html;
   std::string m_line;  // reused output buffer
   // The memory the bodies of pages in flight may hold together for -o and --warc (then each
   // spills to an unlinked temporary file: core/crawl/page_sink.hpp).

@@ -118,6 +118,9 @@ void Crawler::page_job(CrawlFrontier::Host* h, CrawlItem item) {
       BodySpool* body = page_sink.body();
       r.filename_effective =
           m_mirror->save(p.final_url, [body](int fd) { return body->copy_to(fd); });
+      if (m_config.convert_links) {
+        remember_saved(p);
+      }
     } catch (const std::runtime_error& e) {
       r.error = Error::output;
       r.error_message = e.what();

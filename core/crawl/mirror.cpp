@@ -210,30 +210,39 @@ std::string CrawlMirror::save(std::string_view url, std::string_view body) {
   return save(url, [body](int fd) { return write_all(fd, body); });
 }
 
-std::string CrawlMirror::save(std::string_view url, const std::function<bool(int fd)>& write_body) {
-  std::vector<std::string> parts = segments(url);
+UniqueFd CrawlMirror::open_folder(const std::vector<std::string>& parts, std::string& shown,
+                                  bool create) const {
   if (parts.size() < 2) {
-    throw std::runtime_error("cannot map URL to a file: " + std::string(url));
+    throw std::runtime_error("cannot map URL to a file: " + shown);
   }
-  std::string shown = m_dir;
-  UniqueFd dir;
-  int at = m_dirfd.get();
+  shown = m_dir;
+  UniqueFd dir(::fcntl(m_dirfd.get(), F_DUPFD_CLOEXEC, 0));
+  if (!dir.valid()) {
+    throw std::runtime_error("cannot open folder '" + shown + "': " + std::strerror(errno));
+  }
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     shown += '/';
     shown += parts[i];
-    if (::mkdirat(at, parts[i].c_str(), 0777) != 0 && errno != EEXIST) {
+    if (create && ::mkdirat(dir.get(), parts[i].c_str(), 0777) != 0 && errno != EEXIST) {
       throw std::runtime_error("cannot create folder '" + shown + "': " + std::strerror(errno));
     }
-    UniqueFd next(::openat(at, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd next(
+        ::openat(dir.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next.valid()) {
       throw std::runtime_error("cannot open folder '" + shown + "': " + std::strerror(errno));
     }
     dir = std::move(next);
-    at = dir.get();
   }
   shown += '/';
   shown += parts.back();
-  UniqueFd file(::openat(at, parts.back().c_str(),
+  return dir;
+}
+
+std::string CrawlMirror::save(std::string_view url, const std::function<bool(int fd)>& write_body) {
+  std::vector<std::string> parts = segments(url);
+  std::string shown(url);
+  UniqueFd dir = open_folder(parts, shown, true);
+  UniqueFd file(::openat(dir.get(), parts.back().c_str(),
                          O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666));
   if (!file.valid()) {
     throw std::runtime_error("cannot create '" + shown + "': " + std::strerror(errno));
@@ -242,6 +251,60 @@ std::string CrawlMirror::save(std::string_view url, const std::function<bool(int
     throw std::runtime_error("cannot write '" + shown + "': " + std::strerror(errno));
   }
   return shown;
+}
+
+bool CrawlMirror::load(std::string_view url, std::string& body) const {
+  body.clear();
+  std::vector<std::string> parts = segments(url);
+  std::string shown(url);
+  UniqueFd dir;
+  try {
+    dir = open_folder(parts, shown, false);
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+  UniqueFd file(::openat(dir.get(), parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!file.valid()) {
+    return false;
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t got = ::read(file.get(), buf, sizeof buf);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return false;
+    }
+    if (got == 0) {
+      return true;
+    }
+    body.append(buf, static_cast<std::size_t>(got));
+  }
+}
+
+void CrawlMirror::replace(std::string_view url, std::string_view body) {
+  std::vector<std::string> parts = segments(url);
+  std::string shown(url);
+  UniqueFd dir = open_folder(parts, shown, false);
+  // "%-" never comes out of segments(), so the temporary name is no page's.
+  std::string tmp = parts.back() + "%-tmp";
+  UniqueFd file(::openat(dir.get(), tmp.c_str(),
+                         O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (!file.valid()) {
+    throw std::runtime_error("cannot create '" + shown + "%-tmp': " + std::strerror(errno));
+  }
+  if (!write_all(file.get(), body)) {
+    int err = errno;
+    ::unlinkat(dir.get(), tmp.c_str(), 0);
+    throw std::runtime_error("cannot write '" + shown + "%-tmp': " + std::strerror(err));
+  }
+  file.reset();
+  if (::renameat(dir.get(), tmp.c_str(), dir.get(), parts.back().c_str()) != 0) {
+    int err = errno;
+    ::unlinkat(dir.get(), tmp.c_str(), 0);
+    throw std::runtime_error("cannot replace '" + shown + "': " + std::strerror(err));
+  }
 }
 
 }  // namespace greenfetch

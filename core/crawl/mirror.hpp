@@ -40,7 +40,19 @@ class CrawlMirror {
   // failed), for a page kept in a temporary file rather than in memory.
   std::string save(std::string_view url, const std::function<bool(int fd)>& write_body);
 
+  // The URL's file as saved, into body (replaced); false when it cannot be read (errno set).
+  bool load(std::string_view url, std::string& body) const;
+  // Replaces the URL's file by body: written to a temporary file in its folder, then renamed
+  // over it, so that the file is never seen half-written. Throws std::runtime_error naming
+  // the path.
+  void replace(std::string_view url, std::string_view body);
+
  private:
+  // The folder of the file parts.back() (opened under DIR without following links, created
+  // when `create`); `shown` gets DIR/... of the file.
+  UniqueFd open_folder(const std::vector<std::string>& parts, std::string& shown,
+                       bool create) const;
+
   std::string m_dir;
   UniqueFd m_dirfd;
 };
