@@ -227,7 +227,7 @@ int Crawler::run() {
   // A redirect's target is written as links are, so that what is fetched is what the
   // seen-set, the records and the WARC name.
   RequestOptions request = m_config.request;
-  request.redirect_normalize = m_norm;
+  request.redirect_normalize = std::make_shared<const NormalizeOptions>(m_norm);
   start_client(resolver, client, m_config.dns, request, client_options, reactor);
   m_client = &*client;
   GreenPool pool(m_config.concurrency, reactor);

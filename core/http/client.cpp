@@ -461,7 +461,7 @@ Response HttpClient::fetch_once(const Request& request, bool may_retry) {
       // The target is the raw value resolved as a browser does (the URL Standard), against
       // the URL that redirected (hop.url names the host even when the hop was coalesced), and
       // written as that URL was: what is fetched next is what is reported, byte for byte.
-      const NormalizeOptions* norm = o.redirect_normalize ? &*o.redirect_normalize : nullptr;
+      const NormalizeOptions* norm = o.redirect_normalize.get();
       ResolvedUrl to = resolve_location(hop.url, location->value, norm);
       if (to.status == UrlParseStatus::ok) {
         r.redirect_url = std::move(to.url);

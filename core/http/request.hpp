@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,9 +13,10 @@
 
 #include <curl/curl.h>
 
-#include "core/url/normalize.hpp"
 
 namespace greenfetch {
+
+struct NormalizeOptions;  // core/url/normalize.hpp (internal: not part of the installed API)
 
 // When and how often a failed request is tried again (--retry, --retry-on, ...).
 struct RetryOptions {
@@ -99,7 +101,8 @@ struct RequestOptions {
   // How a redirect's target is written before it is fetched (see resolve_location): unset,
   // as fetch mode writes its input URLs; set (crawl), in the normal form with these options,
   // as links are. Either way the Location value is resolved by the URL Standard's parser.
-  std::optional<NormalizeOptions> redirect_normalize;
+  // Shared, not held by value, so that this public header does not include the URL code.
+  std::shared_ptr<const NormalizeOptions> redirect_normalize;
 };
 
 struct Response;
