@@ -3,13 +3,11 @@ and parses the answer. The same load through --path fast and --path libcurl must
 counts, status tables, errors and bytes; what the fast path cannot do goes to libcurl."""
 import json
 import os
-import socket
 import tempfile
-import threading
 import time
 
 import harness
-from harness import HttpFixture, check, run
+from harness import HttpFixture, RawServer, check, run
 
 args = harness.parse_args()
 GF = args.greenfetch
@@ -32,70 +30,6 @@ def both_paths(argv, status=0):
 def same(fast, full, keys=("requests", "successes", "failures", "statuses", "errors")):
     for k in keys:
         check(fast[k] == full[k], f"{k}: fast {fast[k]} libcurl {full[k]}")
-
-
-class RawServer:
-    """TCP on 127.0.0.1, a thread per connection: `answer(head)` gives the bytes of one answer
-    (a list: parts, numbers are pauses in seconds); `close_after` answers, then it closes
-    (without saying so). Bounded: 20,000 requests per connection, a 60 s lifetime."""
-
-    def __init__(self, answer, close_after=0):
-        self.answer = answer
-        self.close_after = close_after
-        self.connections = 0
-        self.deadline = time.monotonic() + 60
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(512)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def url(self, path="/"):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _accept(self):
-        while not self.stopped and time.monotonic() < self.deadline:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, c):
-        buf = b""
-        c.settimeout(5)
-        try:
-            for answered in range(1, 20_001):
-                while b"\r\n\r\n" not in buf:
-                    d = c.recv(65536)
-                    if not d or self.stopped:
-                        return
-                    buf += d
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                parts = self.answer(head)
-                for part in parts if isinstance(parts, list) else [parts]:
-                    if isinstance(part, (int, float)):
-                        time.sleep(part)
-                    else:
-                        c.sendall(part)
-                if self.close_after and answered >= self.close_after:
-                    return
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stopped = True
-        self.sock.close()
 
 
 @harness.test

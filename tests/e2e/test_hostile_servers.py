@@ -4,105 +4,16 @@ status, timing bounds). The servers are small raw-socket ones, started in this p
 127.0.0.1; every loop is bounded in count and time."""
 import json
 import os
-import socket
 import subprocess
-import threading
 import time
 import urllib.parse
 from email.utils import formatdate
 
 import harness
-from harness import Blackhole, Dnsmasq, HttpFixture, check, run
+from harness import Blackhole, Dnsmasq, HttpFixture, RawServer, check, run
 
 args = harness.parse_args()
 GF = args.greenfetch
-
-
-class RawServer:
-    """A TCP server on 127.0.0.1 with one thread per connection. `respond(request_head)`
-    returns the bytes to send for one request, or None to send nothing (the connection then
-    stays open, unanswered); after each answer the connection is closed when `close_after`
-    requests were answered on it (without `Connection: close`), or when it was idle for
-    `idle_timeout` seconds. .requests holds the request heads received, .connections the
-    number accepted."""
-
-    def __init__(self, respond, close_after=0, idle_timeout=5.0, lifetime=120.0):
-        self.respond = respond
-        self.close_after = close_after
-        self.idle_timeout = idle_timeout
-        self.deadline = time.monotonic() + lifetime
-        self.requests: list[bytes] = []
-        self.connections = 0
-        self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1024)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def url(self, path="/"):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _accept(self):
-        while not self.stopped and time.monotonic() < self.deadline:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, c):
-        buf = b""
-        answered = 0
-        c.settimeout(self.idle_timeout)
-        try:
-            for _ in range(100_000):  # requests on one connection
-                while b"\r\n\r\n" not in buf:
-                    if self.stopped or time.monotonic() > self.deadline:
-                        return
-                    d = c.recv(65536)
-                    if not d:
-                        return
-                    buf += d
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                with self.lock:
-                    self.requests.append(head)
-                answer = self.respond(head)
-                if answer is None:
-                    # Hold the connection open, unanswered, until stopped or the lifetime ends.
-                    while not self.stopped and time.monotonic() < self.deadline:
-                        time.sleep(0.05)
-                    return
-                for chunk in answer if isinstance(answer, list) else [answer]:
-                    if isinstance(chunk, (int, float)):
-                        time.sleep(chunk)  # a pause between parts
-                    else:
-                        c.sendall(chunk)
-                answered += 1
-                if self.close_after and answered >= self.close_after:
-                    return
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self.stopped = True
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def ok_answer(_head):

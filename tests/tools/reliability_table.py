@@ -19,11 +19,9 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from email.utils import formatdate
@@ -32,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import harness  # noqa: E402
-from harness import Blackhole, HttpFixture  # noqa: E402
+from harness import Blackhole, HttpFixture, RawServer  # noqa: E402
 
 MiB = 1 << 20
 
@@ -140,83 +138,6 @@ def count(lines, value) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # A raw-socket server: answers no HTTP library would send, connections closed at will
-
-
-class RawServer:
-    """127.0.0.1, one thread per connection; respond(head) gives the bytes of one answer, or
-    None to answer nothing and hold the connection; close_after: close (without Connection:
-    close) after that many answers; idle: close a connection idle this long."""
-
-    def __init__(self, respond, close_after=0, idle=5.0, lifetime=300.0):
-        self.respond, self.close_after, self.idle = respond, close_after, idle
-        self.deadline = time.monotonic() + lifetime
-        self.connections = 0
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1024)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def url(self, path="/"):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _accept(self):
-        while not self.stopped and time.monotonic() < self.deadline:
-            try:
-                c, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, c):
-        buf = b""
-        answered = 0
-        c.settimeout(self.idle)
-        try:
-            for _ in range(100_000):  # requests on one connection
-                while b"\r\n\r\n" not in buf:
-                    if self.stopped or time.monotonic() > self.deadline:
-                        return
-                    d = c.recv(65536)
-                    if not d:
-                        return
-                    buf += d
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                answer = self.respond(head)
-                if answer is None:
-                    for _ in range(10_000):  # hold it, unanswered, until stopped (0.05 s each)
-                        if self.stopped or time.monotonic() > self.deadline:
-                            return
-                        time.sleep(0.05)
-                    return
-                for part in answer if isinstance(answer, list) else [answer]:
-                    if isinstance(part, (int, float)):
-                        time.sleep(part)
-                    else:
-                        c.sendall(part)
-                answered += 1
-                if self.close_after and answered >= self.close_after:
-                    return
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self.stopped = True
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def ok_answer(_head):
@@ -350,7 +271,7 @@ def keepalive(t: Table, GF, CURL):
     n = 1000
     for case, kw in (("server answers one request per connection, closes without "
                       "`Connection: close`", {"close_after": 1}),
-                     ("server closes idle kept-alive connections after 0.2 s", {"idle": 0.2})):
+                     ("server closes idle kept-alive connections after 0.2 s", {"idle_timeout": 0.2})):
         for c in (1, 50):
             name = f"{case}; {n} URLs, `-c {c}`"
             if not t.wanted(name):
