@@ -419,6 +419,12 @@ BenchStats BenchThread::run(Clock::time_point start) {
   Reactor reactor;
   std::optional<Resolver> resolver;
   std::optional<HttpClient> client_slot;
+  // The fast path's connections deregister their sockets from this reactor (and use the
+  // resolver) as they close: they go first, on every way out of this function.
+  struct FastPathReset {
+    std::optional<FastPath>& fast;
+    ~FastPathReset() { fast.reset(); }
+  } fast_reset{m_fast};
   // -c is connections in every protocol: without --streams one request per connection at a
   // time (HTTP/2 too, so ALPN cannot fold them into one); with --streams M, M requests on each
   // of the -c connections to a host.
