@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <new>
 
+#include "core/http/connection_options.hpp"
+
 namespace greenfetch {
 
 int bench_connection_socket_cb(CURL* /*easy*/, curl_socket_t s, int what, void* self,
@@ -130,27 +132,7 @@ IoResult BenchConnection::open(const ConnectSpec& spec, std::string& message) {
   CURL* e = m_easy.get();
   curl_easy_setopt(e, CURLOPT_URL, spec.url.c_str());
   curl_easy_setopt(e, CURLOPT_RESOLVE, spec.resolve);
-  if (!o.cacert.empty()) {
-    curl_easy_setopt(e, CURLOPT_CAINFO, o.cacert.c_str());
-  }
-  if (!o.capath.empty()) {
-    curl_easy_setopt(e, CURLOPT_CAPATH, o.capath.c_str());
-  }
-  if (!o.cert.empty()) {
-    curl_easy_setopt(e, CURLOPT_SSLCERT, o.cert.c_str());
-  }
-  if (!o.key.empty()) {
-    curl_easy_setopt(e, CURLOPT_SSLKEY, o.key.c_str());
-  }
-  if (o.insecure) {
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (o.ip_resolve == 4) {
-    curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
-  } else if (o.ip_resolve == 6) {
-    curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
-  }
+  set_connection_options(e, o);  // TLS trust, client certificate, -k, -4/-6
   Clock::time_point deadline = spec.deadline;
   if (o.connect_timeout.count() > 0) {
     deadline = std::min(deadline, Clock::now() + o.connect_timeout);

@@ -3,6 +3,7 @@
 // of idle handles.
 #include <algorithm>
 
+#include "core/http/connection_options.hpp"
 #include "core/http/proxy.hpp"
 #include "core/http/secret_headers.hpp"
 #include "core/http/transfer.hpp"
@@ -132,18 +133,7 @@ void HttpClient::setup_static(CURL* e) {
   } else if (o.http_version == 2) {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_0);
   }
-  if (!o.cacert.empty()) {
-    curl_easy_setopt(e, CURLOPT_CAINFO, o.cacert.c_str());
-  }
-  if (!o.capath.empty()) {
-    curl_easy_setopt(e, CURLOPT_CAPATH, o.capath.c_str());
-  }
-  if (!o.cert.empty()) {
-    curl_easy_setopt(e, CURLOPT_SSLCERT, o.cert.c_str());
-  }
-  if (!o.key.empty()) {
-    curl_easy_setopt(e, CURLOPT_SSLKEY, o.key.c_str());
-  }
+  set_connection_options(e, o);  // TLS trust, client certificate, -k, -4/-6
   if (!o.user_agent.empty()) {
     curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
   }
@@ -155,15 +145,6 @@ void HttpClient::setup_static(CURL* e) {
   }
   if (!m_headers.empty()) {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers.get());
-  }
-  if (o.insecure) {
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (o.ip_resolve == 4) {
-    curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
-  } else if (o.ip_resolve == 6) {
-    curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
   }
   if (o.speed_limit > 0 && o.speed_time.count() > 0) {
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(o.speed_limit));
